@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages this toolkit builds against, and nothing when all are present.
+# Idempotent and quiet when nothing is missing. Run as root (or with sudo available).
+set -euo pipefail
+packages=(cmake g++ make pkg-config libopenblas-dev libboost-program-options-dev
+          libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
