@@ -1,0 +1,6 @@
+// Every op of the engine: include this to write models.
+#pragma once
+
+#include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_matmul.h"
+#include "nmt/autograd/var.h"

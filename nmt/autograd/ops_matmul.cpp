@@ -1,0 +1,105 @@
+#include "nmt/autograd/ops_matmul.h"
+
+#include "nmt/tensor/blas.h"
+
+namespace nmt {
+namespace {
+
+// matmul: Y[M,N] = op(A)[M,K] op(B)[K,N]
+//   dA = dY op(B)^T  (or op(B) dY^T when A is transposed)
+//   dB = op(A)^T dY  (or dY^T op(A) when B is transposed)
+void matmul_backward(Node& node) {
+  const bool ta = node.ints[0], tb = node.ints[1];
+  const int64_t m = node.ints[2], k = node.ints[3], n = node.value.numel() / (m ? m : 1);
+  const Tensor& a = node.input(0)->value;
+  const Tensor& b = node.input(1)->value;
+  const float* g = node.grad.f32();
+  bool accumulate;
+  if (Tensor* ga = node.input_grad(0, &accumulate)) {
+    const float beta = accumulate ? 1.f : 0.f;
+    if (!ta) blas::gemm(false, !tb, m, k, n, 1.f, g, b.f32(), beta, ga->f32());      // [M,K]
+    else     blas::gemm(tb, true, k, m, n, 1.f, b.f32(), g, beta, ga->f32());        // [K,M]
+  }
+  if (Tensor* gb = node.input_grad(1, &accumulate)) {
+    const float beta = accumulate ? 1.f : 0.f;
+    if (!tb) blas::gemm(!ta, false, k, n, m, 1.f, a.f32(), g, beta, gb->f32());      // [K,N]
+    else     blas::gemm(true, ta, n, k, m, 1.f, g, a.f32(), beta, gb->f32());        // [N,K]
+  }
+}
+
+void batched_matmul_backward(Node& node) {
+  const bool ta = node.ints[0], tb = node.ints[1];
+  const int64_t m = node.ints[2], k = node.ints[3];
+  const Shape& ys = node.value.shape();
+  const int64_t n = ys[-1], batch = node.value.numel() / ((m * n) != 0 ? m * n : 1);
+  const Tensor& a = node.input(0)->value;
+  const Tensor& b = node.input(1)->value;
+  const float* g = node.grad.f32();
+  bool accumulate;
+  if (Tensor* ga = node.input_grad(0, &accumulate)) {
+    const float beta = accumulate ? 1.f : 0.f;
+    if (!ta) blas::gemm_batched(false, !tb, batch, m, k, n, 1.f, g, m * n, b.f32(), k * n, beta, ga->f32(), m * k);
+    else     blas::gemm_batched(tb, true, batch, k, m, n, 1.f, b.f32(), k * n, g, m * n, beta, ga->f32(), m * k);
+  }
+  if (Tensor* gb = node.input_grad(1, &accumulate)) {
+    const float beta = accumulate ? 1.f : 0.f;
+    if (!tb) blas::gemm_batched(!ta, false, batch, k, n, m, 1.f, a.f32(), m * k, g, m * n, beta, gb->f32(), k * n);
+    else     blas::gemm_batched(true, ta, batch, n, k, m, 1.f, g, m * n, a.f32(), m * k, beta, gb->f32(), k * n);
+  }
+}
+
+}  // namespace
+
+Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  if (as.rank() < 2 || bs.rank() != 2) shape_error("matmul", "needs a [..., M, K] and b [K, N], got", as, bs);
+  if (transpose_a && as.rank() != 2) shape_error("matmul", "transpose_a needs a 2-D a, got", as, bs);
+  const int64_t k = transpose_a ? as[0] : as[-1];
+  const int64_t m = transpose_a ? as[1] : as.numel() / (k ? k : 1);
+  const int64_t kb = transpose_b ? bs[1] : bs[0];
+  const int64_t n = transpose_b ? bs[0] : bs[1];
+  if (k != kb) shape_error("matmul", "inner dimensions differ:", as, bs);
+  Shape out_shape = as;
+  if (transpose_a) out_shape[0] = m;
+  out_shape[-1] = n;
+  Tensor y = Tensor::empty(out_shape);
+  blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32());
+  Var out = Var::make_result("matmul", std::move(y), {a, b}, matmul_backward);
+  if (Node* node = out.recording()) {
+    node->ints[0] = transpose_a;
+    node->ints[1] = transpose_b;
+    node->ints[2] = m;
+    node->ints[3] = k;
+  }
+  return out;
+}
+
+Var batched_matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  if (as.rank() < 3 || as.rank() != bs.rank())
+    shape_error("batched_matmul", "needs a and b of equal rank >= 3, got", as, bs);
+  for (int i = 0; i < as.rank() - 2; ++i)
+    if (as[i] != bs[i]) shape_error("batched_matmul", "batch axes differ:", as, bs);
+  const int64_t m = transpose_a ? as[-1] : as[-2], k = transpose_a ? as[-2] : as[-1];
+  const int64_t kb = transpose_b ? bs[-1] : bs[-2], n = transpose_b ? bs[-2] : bs[-1];
+  if (k != kb) shape_error("batched_matmul", "inner dimensions differ:", as, bs);
+  Shape out_shape = as;
+  out_shape[-2] = m;
+  out_shape[-1] = n;
+  const int64_t batch = as.outer(as.rank() - 2);
+  Tensor y = Tensor::empty(out_shape);
+  blas::gemm_batched(transpose_a, transpose_b, batch, m, n, k, 1.f, a.value().f32(), m * k, b.value().f32(),
+                     k * n, 0.f, y.f32(), m * n);
+  Var out = Var::make_result("batched_matmul", std::move(y), {a, b}, batched_matmul_backward);
+  if (Node* node = out.recording()) {
+    node->ints[0] = transpose_a;
+    node->ints[1] = transpose_b;
+    node->ints[2] = m;
+    node->ints[3] = k;
+  }
+  return out;
+}
+
+}  // namespace nmt

@@ -1,0 +1,159 @@
+// Reverse-mode automatic differentiation, define-by-run.
+//
+// A Var is a handle to a Node: a value, its gradient, and (for the result of an op) the op's
+// inputs and backward function. While gradients are being recorded, every op whose inputs need
+// a gradient appends its node to the tape; Var::backward() walks the tape in reverse, calling
+// each node's backward function, which adds into its inputs' gradients. RNN loops over
+// variable lengths, beam search and Transformers all just run ops: the tape follows.
+//
+// Memory: nodes come from a free list and tensors from the MemoryPool, so a training step
+// allocates nothing once warm. After backward() the tape is cleared and every intermediate value
+// no one holds is returned to the pool. Under NoGradGuard (inference) nothing is recorded:
+// a value is freed as soon as its last Var is gone.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "nmt/tensor/tensor.h"
+
+namespace nmt {
+
+struct Node;
+using BackwardFn = void (*)(Node& node);
+
+// Intrusive reference to a Node (nodes are not thread-shared; the count is a plain int).
+class NodeRef {
+ public:
+  NodeRef() = default;
+  explicit NodeRef(Node* node);
+  NodeRef(const NodeRef& o);
+  NodeRef(NodeRef&& o) noexcept : node_(std::exchange(o.node_, nullptr)) {}
+  NodeRef& operator=(const NodeRef& o);
+  NodeRef& operator=(NodeRef&& o) noexcept;
+  ~NodeRef() { reset(); }
+  void reset();
+  Node* get() const { return node_; }
+  Node* operator->() const { return node_; }
+  Node& operator*() const { return *node_; }
+  explicit operator bool() const { return node_ != nullptr; }
+
+ private:
+  Node* node_ = nullptr;
+};
+
+struct Node {
+  static constexpr int kInlineInputs = 4;
+  static constexpr int kSaved = 4;
+
+  int references = 0;
+  bool requires_grad = false;
+  bool is_parameter = false;
+  const char* op = "leaf";
+  BackwardFn backward = nullptr;
+
+  Tensor value;
+  Tensor grad;  // allocated when first needed
+
+  // Inputs: up to 4 inline, more (concat of many) in `extra_inputs` from the pool.
+  int input_count = 0;
+  NodeRef inputs[kInlineInputs];
+  NodeRef* extra_inputs = nullptr;
+  std::size_t extra_capacity = 0;
+
+  // What the backward function needs besides inputs and output: tensors, numbers, axes.
+  Tensor saved[kSaved];
+  float scalars[4] = {0, 0, 0, 0};
+  int64_t ints[4] = {0, 0, 0, 0};
+
+  Node* input(int i) const { return i < kInlineInputs ? inputs[i].get() : extra_inputs[i - kInlineInputs].get(); }
+
+  // The gradient buffer of input i, for a backward function to add into. Returns nullptr when
+  // that input needs no gradient. On first use the buffer is allocated uninitialised and
+  // *accumulate is set to false: the caller must then write (=) instead of add (+=).
+  Tensor* input_grad(int i, bool* accumulate);
+
+  static Node* create();
+  static void destroy(Node* node);
+};
+
+class Var {
+ public:
+  Var() = default;
+  explicit Var(Tensor value, bool requires_grad = false);
+
+  bool defined() const { return static_cast<bool>(node_); }
+  const Tensor& value() const { return node_->value; }
+  Tensor& mutable_value() { return node_->value; }
+  const Tensor& grad() const { return node_->grad; }
+  Tensor& mutable_grad() { return node_->grad; }
+  const Shape& shape() const { return node_->value.shape(); }
+  int64_t dim(int axis) const { return node_->value.dim(axis); }
+  int rank() const { return node_->value.rank(); }
+  int64_t numel() const { return node_->value.numel(); }
+  bool requires_grad() const { return node_->requires_grad; }
+  float item() const { return node_->value.item(); }
+  Node* node() const { return node_.get(); }
+
+  // Back-propagates from this scalar (d self / d self = 1), adding into the gradients of every
+  // leaf that requires one, then clears the tape.
+  void backward() const;
+  // Back-propagates from a non-scalar value, given d loss / d self (same shape as the value).
+  void backward(const Tensor& grad_output) const;
+
+  // A Var for the result of an op: records it on the tape when gradients are on and some input
+  // requires one; otherwise the result is a plain value and the inputs are not kept.
+  static Var make_result(const char* op, Tensor value, std::span<const Var> inputs, BackwardFn fn);
+  static Var make_result(const char* op, Tensor value, std::initializer_list<Var> inputs, BackwardFn fn) {
+    return make_result(op, std::move(value), std::span<const Var>(inputs.begin(), inputs.size()), fn);
+  }
+  // The node being recorded (to save what backward needs), or nullptr when not recording.
+  Node* recording() const { return node_ && node_->backward ? node_.get() : nullptr; }
+
+ private:
+  NodeRef node_;
+};
+
+// Persistent leaf with a gradient (weights). The gradient is allocated with the parameter and
+// accumulates over backward() calls until zeroed (optimisers do that).
+class Parameter : public Var {
+ public:
+  Parameter() = default;
+  Parameter(Tensor value, std::string name);
+  const std::string& name() const { return name_; }
+  void zero_grad();
+
+ private:
+  std::string name_;
+};
+
+// Gradient recording on/off for this thread.
+bool grad_enabled();
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// Drops every recorded node without back-propagating (e.g. after an aborted step).
+void clear_tape();
+std::size_t tape_size();
+
+// Anomaly detection: when on, backward() checks each gradient it produces and throws naming
+// the op whose backward produced a NaN or infinity.
+void set_detect_anomaly(bool on);
+bool detect_anomaly();
+
+// Throws std::invalid_argument("<op>: <message> <shape a> and <shape b>").
+[[noreturn]] void shape_error(const char* op, const std::string& what, const Shape& a, const Shape& b);
+[[noreturn]] void shape_error(const char* op, const std::string& what, const Shape& a);
+
+}  // namespace nmt

@@ -1,0 +1,26 @@
+#include "nmt/tensor/threading.h"
+
+#include <omp.h>
+
+#include <thread>
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace nmt {
+
+static int g_threads = 0;
+
+void set_num_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0) threads = 1;
+  g_threads = threads;
+  openblas_set_num_threads(threads);
+  omp_set_num_threads(threads);
+}
+
+int num_threads() {
+  if (g_threads == 0) set_num_threads(0);
+  return g_threads;
+}
+
+}  // namespace nmt

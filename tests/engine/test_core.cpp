@@ -1,0 +1,125 @@
+// The core: tensors, the memory pool, the tape, broadcasting arithmetic and matmul.
+#include <doctest/doctest.h>
+
+#include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_matmul.h"
+#include "nmt/tensor/memory_pool.h"
+#include "tests/engine/gradcheck.h"
+
+using namespace nmt;
+using nmt::testing::gradcheck;
+using nmt::testing::random_tensor;
+
+TEST_CASE("tensors share storage on copy and view, clone copies") {
+  Tensor a = Tensor::from_vector({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6});
+  Tensor b = a.reshape({3, 2});
+  CHECK(b.shares_storage(a));
+  Tensor r = a.rows(1, 2);
+  CHECK(r.shape() == Shape{1, 3});
+  CHECK(r.f32()[0] == 4);
+  Tensor c = a.clone();
+  c.f32()[0] = 9;
+  CHECK(a.f32()[0] == 1);
+  CHECK_THROWS_WITH_AS(a.reshape({4, 2}), "reshape: cannot view [2, 3] as [4, 2]", std::invalid_argument);
+  CHECK_THROWS_AS(a.i32(), std::logic_error);
+}
+
+TEST_CASE("the memory pool reuses freed blocks") {
+  { Tensor warm = Tensor::empty({1000, 37}); }
+  auto before = MemoryPool::global().stats();
+  for (int i = 0; i < 10; ++i) Tensor t = Tensor::empty({1000, 37});
+  auto after = MemoryPool::global().stats();
+  CHECK(after.system_allocations == before.system_allocations);
+  CHECK(after.reuses >= before.reuses + 10);
+}
+
+TEST_CASE("broadcasting arithmetic: values") {
+  Var a(Tensor::from_vector({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6}));
+  Var b(Tensor::from_vector({3}, std::vector<float>{10, 20, 30}));
+  Var c(Tensor::from_vector({2, 1}, std::vector<float>{2, 4}));
+  CHECK((a + b).value().to_vector() == std::vector<float>{11, 22, 33, 14, 25, 36});
+  CHECK((a * c).value().to_vector() == std::vector<float>{2, 4, 6, 16, 20, 24});
+  CHECK((b - a).value().to_vector() == std::vector<float>{9, 18, 27, 6, 15, 24});
+  CHECK((a / c).value().to_vector() == std::vector<float>{0.5, 1, 1.5, 1, 1.25, 1.5});
+  CHECK((a * 2.f + 1.f).value().to_vector() == std::vector<float>{3, 5, 7, 9, 11, 13});
+  Var bad(Tensor::zeros({4}));
+  CHECK_THROWS_WITH_AS(a + bad, "add: shapes [2, 3] and [4] do not broadcast", std::invalid_argument);
+}
+
+TEST_CASE("gradients of broadcasting arithmetic") {
+  Generator gen(3);
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 3, 4}, {3, 1}}, {{1, 4}, {3, 1}}, {{5}, {1}}, {{2, 1, 4}, {1, 3, 1}}};
+  for (auto [sa, sb] : shapes) {
+    CAPTURE(sa.str());
+    CAPTURE(sb.str());
+    Tensor a = random_tensor(sa, gen), b = random_tensor(sb, gen, 0.5f, 2.f);
+    gradcheck([](auto& x) { return x[0] + x[1]; }, {a, b});
+    gradcheck([](auto& x) { return x[0] - x[1]; }, {a, b});
+    gradcheck([](auto& x) { return x[0] * x[1]; }, {a, b});
+    gradcheck([](auto& x) { return x[0] / x[1]; }, {a, b});
+    gradcheck([](auto& x) { return x[1] / x[0] * 0.1f; }, {random_tensor(sa, gen, 0.5f, 2.f), b});
+  }
+  gradcheck([](auto& x) { return -(x[0] * 3.f) + 2.f; }, {random_tensor({4, 2}, gen)});
+  gradcheck([](auto& x) { return x[0] * x[0]; }, {random_tensor({4, 2}, gen)});  // same input twice
+}
+
+TEST_CASE("matmul values and gradients, with transposes") {
+  Var a(Tensor::from_vector({2, 2}, std::vector<float>{1, 2, 3, 4}));
+  Var b(Tensor::from_vector({2, 2}, std::vector<float>{5, 6, 7, 8}));
+  CHECK(matmul(a, b).value().to_vector() == std::vector<float>{19, 22, 43, 50});
+  CHECK(matmul(a, b, true).value().to_vector() == std::vector<float>{26, 30, 38, 44});
+  CHECK(matmul(a, b, false, true).value().to_vector() == std::vector<float>{17, 23, 39, 53});
+  Generator gen(5);
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      CAPTURE(ta);
+      CAPTURE(tb);
+      Tensor x = random_tensor(ta ? Shape{4, 3} : Shape{3, 4}, gen);
+      Tensor w = random_tensor(tb ? Shape{5, 4} : Shape{4, 5}, gen);
+      gradcheck([=](auto& v) { return matmul(v[0], v[1], ta, tb); }, {x, w});
+      Tensor xb = random_tensor(ta ? Shape{2, 3, 4, 3} : Shape{2, 3, 3, 4}, gen);
+      Tensor wb = random_tensor(tb ? Shape{2, 3, 5, 4} : Shape{2, 3, 4, 5}, gen);
+      gradcheck([=](auto& v) { return batched_matmul(v[0], v[1], ta, tb); }, {xb, wb});
+    }
+  gradcheck([](auto& v) { return matmul(v[0], v[1]); }, {random_tensor({2, 3, 4}, gen), random_tensor({4, 6}, gen)});
+  Var x3(Tensor::zeros({2, 3}));
+  CHECK_THROWS_WITH_AS(matmul(x3, x3), "matmul: inner dimensions differ: [2, 3] and [2, 3]", std::invalid_argument);
+}
+
+TEST_CASE("the tape: gradients accumulate on parameters, inference records nothing") {
+  Parameter w(Tensor::from_vector({1, 2}, std::vector<float>{1, 2}), "w");
+  Var x(Tensor::from_vector({2, 1}, std::vector<float>{3, 4}));
+  for (int i = 0; i < 2; ++i) {
+    Var loss = matmul(w, x);
+    CHECK(loss.item() == 11);
+    CHECK(tape_size() == 1);
+    loss.backward();
+    CHECK(tape_size() == 0);
+  }
+  CHECK(w.grad().to_vector() == std::vector<float>{6, 8});
+  w.zero_grad();
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 0});
+  {
+    NoGradGuard no_grad;
+    Var loss = matmul(w, x);
+    CHECK(tape_size() == 0);
+    CHECK_FALSE(loss.requires_grad());
+    CHECK_THROWS_AS(loss.backward(), std::invalid_argument);
+  }
+  Var plain = matmul(Var(Tensor::zeros({1, 2})), x);  // no input requires a gradient
+  CHECK(tape_size() == 0);
+  CHECK_THROWS_WITH_AS(matmul(w, x * 1.f + Var(Tensor::zeros({2, 2}))).backward(),
+                       "backward: needs a scalar, got shape [1, 2]", std::invalid_argument);
+  clear_tape();
+}
+
+TEST_CASE("anomaly detection names the op") {
+  set_detect_anomaly(true);
+  Parameter w(Tensor::from_vector({1, 1}, std::vector<float>{0}), "w");
+  Var zero(Tensor::zeros({1, 1}));
+  Var loss = matmul(Var(Tensor::full({1, 1}, 1.f)) / (w * zero), Var(Tensor::full({1, 1}, 1.f)));
+  CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("anomaly"), std::runtime_error);
+  clear_tape();
+  set_detect_anomaly(false);
+}

@@ -1,0 +1,54 @@
+// Text normalisation: one function applied to every line before it meets the subword model, at
+// training time and at translation time alike, with its settings stored in the model file.
+//
+// Two steps, in this order:
+//   1. Unicode normalisation with ICU: NFKC (the default; folds compatibility characters such as
+//      the ligature "ﬁ" -> "fi" and full-width "Ａ" -> "A"), NFC (canonical composition only), or none.
+//   2. Whitespace, as SentencePiece sees it: every White_Space character (tab, no-break space,
+//      U+3000, ...) becomes an ASCII space, runs of spaces become one, and leading and trailing
+//      spaces go. SentencePiece is trained with its own normalisation set to "identity", so this is
+//      the whole of it; because the space rules are ours, decode(encode(x)) == normalize(x) exactly.
+//
+// Input must be valid UTF-8 (Utf8Checker runs first); ill-formed bytes would come out as U+FFFD.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace nmt::text {
+
+enum class NormalizationForm { nfkc, nfc, none };
+
+// "nfkc", "nfc", "none" <-> the enum; parsing throws std::invalid_argument naming the option value.
+std::string_view to_string(NormalizationForm form);
+NormalizationForm parse_normalization_form(std::string_view name);
+
+// What a model file records about normalisation. Serialised as "key=value" lines, e.g. "form=nfkc\n",
+// so a model file can store it as plain text and older files stay readable.
+struct NormalizerSettings {
+  NormalizationForm form = NormalizationForm::nfkc;
+
+  std::string serialize() const;
+  // Throws std::invalid_argument naming the unknown key or value.
+  static NormalizerSettings deserialize(std::string_view text);
+
+  bool operator==(const NormalizerSettings&) const = default;
+};
+
+// Thread-safe after construction (ICU's normalizer instances are immutable singletons).
+class Normalizer {
+ public:
+  explicit Normalizer(NormalizerSettings settings = {});
+
+  const NormalizerSettings& settings() const { return settings_; }
+
+  std::string normalize(std::string_view text) const;
+  // Same, into out (overwritten); reuses out's memory in a loop.
+  void normalize(std::string_view text, std::string& out) const;
+
+ private:
+  NormalizerSettings settings_;
+  const void* icu_normalizer_ = nullptr;  // icu::Normalizer2*, kept out of the header
+};
+
+}  // namespace nmt::text
