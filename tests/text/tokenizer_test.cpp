@@ -9,6 +9,7 @@
 #include "tokenizer/normalizer.h"
 #include "tokenizer/special_ids.h"
 #include "tokenizer/subword_model.h"
+#include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 using namespace nmt::text;
@@ -40,4 +41,162 @@ TEST_CASE("round trip: decode(encode(x)) == normalize(x) on every line of Multi3
   }
   CHECK(failures == 0);
   CHECK(lines == 4 * (29000 + 1014 + 1000));
+}
+
+TEST_CASE("NFKC folds compatibility characters, NFC keeps them, none keeps everything") {
+  const Normalizer nfkc({NormalizationForm::nfkc});
+  const Normalizer nfc({NormalizationForm::nfc});
+  const Normalizer none({NormalizationForm::none});
+  const std::string ligature = "\xEF\xAC\x81le";                 // "ﬁle" with U+FB01
+  const std::string full_width = "\xEF\xBC\xA1\xEF\xBC\xA2" "C";  // "ＡＢC"
+  const std::string decomposed = "Cafe\xCC\x81";                 // "Café" with U+0301
+  CHECK(nfkc.normalize(ligature) == "file");
+  CHECK(nfc.normalize(ligature) == ligature);
+  CHECK(nfkc.normalize(full_width) == "ABC");
+  CHECK(nfc.normalize(full_width) == full_width);
+  CHECK(nfkc.normalize(decomposed) == "Caf\xC3\xA9");
+  CHECK(nfc.normalize(decomposed) == "Caf\xC3\xA9");
+  CHECK(none.normalize(decomposed) == decomposed);
+  CHECK(none.normalize(ligature) == ligature);
+}
+
+TEST_CASE("whitespace: every White_Space run becomes one space, none at the ends, in every form") {
+  for (NormalizationForm form : {NormalizationForm::nfkc, NormalizationForm::nfc, NormalizationForm::none}) {
+    const Normalizer normalizer({form});
+    CHECK(normalizer.normalize("  a\t\tb \xC2\xA0 c\xE3\x80\x80" "d\r") == "a b c d");
+    CHECK(normalizer.normalize("\xE2\x80\x83x\xE2\x80\xA8y\xE2\x81\x9F") == "x y");
+    CHECK(normalizer.normalize(" \t ") == "");
+    CHECK(normalizer.normalize("") == "");
+  }
+}
+
+TEST_CASE("normaliser settings are written and read back as text") {
+  for (NormalizationForm form : {NormalizationForm::nfkc, NormalizationForm::nfc, NormalizationForm::none}) {
+    const NormalizerSettings settings{form};
+    CHECK(NormalizerSettings::deserialize(settings.serialize()) == settings);
+  }
+  CHECK(NormalizerSettings{}.serialize() == "form=nfkc\n");
+  CHECK_THROWS_WITH_AS(NormalizerSettings::deserialize("form=nfd\n"),
+                       doctest::Contains("unknown normalisation form 'nfd'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(NormalizerSettings::deserialize("colour=blue\n"), doctest::Contains("unknown key 'colour'"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("UTF-8 validation follows the standard: overlongs, surrogates, truncation, > U+10FFFF") {
+  CHECK(is_valid_utf8("plain ASCII text, long enough for the fast path"));
+  CHECK(is_valid_utf8("K\xC3\xB6ln \xE2\x82\xAC \xF0\x9F\x98\x80"));  // Köln € 😀
+  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate U+D800
+  CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // U+110000
+  CHECK_FALSE(is_valid_utf8("abc\xE2\x82"));       // truncated €
+  CHECK_FALSE(is_valid_utf8("12345678\xFF"));      // bad byte after the fast path
+  std::string out;
+  CHECK(replace_invalid_utf8("a\xFF" "b", out) == 1);
+  CHECK(out == "a\xEF\xBF\xBD" "b");
+  // A truncated sequence is one maximal subpart -> one U+FFFD; two stray bytes -> two.
+  CHECK(replace_invalid_utf8("x\xE2\x82y\x80\x80", out) == 3);
+  CHECK(out == "x\xEF\xBF\xBDy\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST_CASE("invalid UTF-8 is replaced with a warning naming file:line, or is an error in strict mode") {
+  std::vector<std::string> warnings;
+  const Utf8Checker lenient{InvalidUtf8Policy::replace,
+                            [&](const std::string& message) { warnings.push_back(message); }};
+  std::string text = "Gr\xFC\xDF" "e";  // Latin-1 "Grüße"
+  CHECK_FALSE(lenient.check(text, {"train.de", 17}));
+  CHECK(text == "Gr\xEF\xBF\xBD\xEF\xBF\xBD" "e");
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "train.de:17: warning: invalid UTF-8 replaced by U+FFFD (2 sequences)");
+  std::string fine = "Gr\xC3\xBC\xC3\x9F" "e";
+  CHECK(lenient.check(fine, {"train.de", 18}));
+  CHECK(warnings.size() == 1);
+
+  const Utf8Checker strict{InvalidUtf8Policy::error};
+  std::string bad = "\xFF";
+  CHECK_THROWS_WITH_AS(strict.check(bad, {"val.en", 3}), doctest::Contains("val.en:3: error: invalid UTF-8"),
+                       InvalidUtf8Error);
+}
+
+TEST_CASE("the tokenizer repairs invalid UTF-8 before SentencePiece sees it") {
+  auto model = std::make_shared<const SubwordModel>(
+      SubwordModel::from_bytes(joint_multi30k_model().to_bytes()));
+  std::vector<std::string> warnings;
+  const Tokenizer tokenizer(model, {}, {InvalidUtf8Policy::replace, [&](const std::string& m) { warnings.push_back(m); }});
+  const auto ids = tokenizer.encode("ein \xFF Hund", {"stdin", 4});
+  CHECK(tokenizer.decode(ids) == "ein \xEF\xBF\xBD Hund");
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].starts_with("stdin:4: warning: invalid UTF-8"));
+}
+
+TEST_CASE("special ids are fixed: pad 0, unk 1, bos 2, eos 3") {
+  const SubwordModel& model = joint_multi30k_model();
+  CHECK(model.piece(kPadId) == "<pad>");
+  CHECK(model.piece(kUnkId) == "<unk>");
+  CHECK(model.piece(kBosId) == "<s>");
+  CHECK(model.piece(kEosId) == "</s>");
+  // They never come out of encode and vanish in decode.
+  const auto ids = model.encode("Ein Mann fährt Fahrrad.");
+  for (std::int32_t id : ids) CHECK(id > kEosId);
+  std::vector<std::int32_t> framed{kBosId};
+  framed.insert(framed.end(), ids.begin(), ids.end());
+  framed.push_back(kEosId);
+  framed.push_back(kPadId);
+  CHECK(model.decode(framed) == "Ein Mann fährt Fahrrad.");
+}
+
+TEST_CASE("unseen characters are spelled as bytes and survive the round trip") {
+  const SubwordModel& model = joint_multi30k_model();
+  const std::string text = "\xE6\xBC\xA2\xE5\xAD\x97 \xF0\x9F\x90\x8D ok";  // 漢字 🐍 ok
+  const auto ids = model.encode(text);
+  for (std::int32_t id : ids) CHECK(id != kUnkId);
+  CHECK(model.decode(ids) == text);
+}
+
+TEST_CASE("the SentencePiece model round-trips through bytes and through a file") {
+  const SubwordModel& model = joint_multi30k_model();
+  const std::string bytes = model.to_bytes();
+  CHECK(bytes.size() > 1000);
+  const SubwordModel copy = SubwordModel::from_bytes(bytes);
+  CHECK(copy.to_bytes() == bytes);
+  CHECK(copy.vocab_size() == model.vocab_size());
+  const std::string text = "Zwei junge Männer spielen im Park Fußball.";
+  CHECK(copy.encode(text) == model.encode(text));
+
+  nmt::text::testing::ScratchDir dir("model_file");
+  model.save(dir.path("spm.model"));
+  CHECK(SubwordModel::load(dir.path("spm.model")).encode(text) == model.encode(text));
+  CHECK_THROWS_WITH(SubwordModel::load(dir.path("missing.model")), doctest::Contains("missing.model: cannot open"));
+  CHECK_THROWS_AS(SubwordModel::from_bytes("not a model"), std::runtime_error);
+}
+
+TEST_CASE("BPE, separate vocabularies and a small vocabulary train too") {
+  const Normalizer normalizer;
+  SubwordTrainingOptions options;
+  options.algorithm = SubwordAlgorithm::bpe;
+  options.vocab_size = 1000;
+  options.input_sentence_size = 5000;
+  const Vocabularies vocabularies = train_vocabularies({multi30k("val.de")}, {multi30k("val.en")}, false, options, normalizer);
+  CHECK_FALSE(vocabularies.joint());
+  CHECK(vocabularies.source->vocab_size() == 1000);
+  CHECK(vocabularies.source->to_bytes() != vocabularies.target->to_bytes());
+  for (const std::string& line : read_lines(multi30k("val.en"))) {
+    const std::string normalized = normalizer.normalize(line);
+    REQUIRE(vocabularies.target->decode(vocabularies.target->encode(normalized)) == normalized);
+  }
+  CHECK_THROWS_WITH(SubwordModel::train({"no/such/corpus.de"}, options, normalizer),
+                    doctest::Contains("no/such/corpus.de: cannot open"));
+}
+
+TEST_CASE("subword sampling gives other segmentations of the same text") {
+  const SubwordModel& model = joint_multi30k_model();
+  SubwordModel::set_sampling_seed(7);
+  const std::string text = "Eine Gruppe von Menschen steht vor einem Iglu.";
+  const auto best = model.encode(text);
+  bool differs = false;
+  for (int i = 0; i < 20; ++i) {
+    const auto sampled = model.sample_encode(text, {-1, 0.5f});
+    CHECK(model.decode(sampled) == text);
+    differs = differs || sampled != best;
+  }
+  CHECK(differs);
 }
