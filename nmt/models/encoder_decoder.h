@@ -1,0 +1,70 @@
+// EncoderDecoder: what the trainer and the search need from a translation model, and nothing
+// more. Every model (Transformer, RNN seq2seq, Bahdanau, Luong) implements it; the trainer and
+// the beam search never ask which model they have.
+//
+// Token ids follow one convention everywhere (tokenizer/special_ids): pad 0, unk 1, bos 2,
+// eos 3. A source row is pieces + [eos], padded with pad; the decoder reads [bos] + pieces and
+// predicts pieces + [eos].
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "nmt/autograd/var.h"
+#include "nmt/layers/parameter_store.h"
+#include "nmt/models/model_config.h"
+#include "nmt/tensor/random.h"
+
+namespace nmt {
+
+// What a model keeps between decoding steps (encoder output, caches, recurrent state).
+// Rows are hypotheses; see EncoderDecoder::start.
+class DecoderState {
+ public:
+  virtual ~DecoderState() = default;
+};
+
+class EncoderDecoder {
+ public:
+  virtual ~EncoderDecoder() = default;
+
+  // Teacher forcing: logits [B * T, V] for source ids [B, S] and target input ids [B, T]
+  // (int32, padded with pad). `training` turns dropout on.
+  virtual Var logits(const Tensor& source, const Tensor& target_input, bool training) = 0;
+
+  // Encodes source ids [B, S] and returns the decoder state for B * beam rows: row b * beam + k
+  // is hypothesis k of sentence b (rows of one sentence stay together for the whole search).
+  virtual std::unique_ptr<DecoderState> start(const Tensor& source, int beam) = 0;
+
+  // One decoding step: the previous token of every row (int32 [N]) -> log-probabilities [N, V].
+  // Caches what it can, so that step t costs one new position, not the whole prefix again.
+  virtual Tensor step(DecoderState& state, const Tensor& previous_tokens) = 0;
+
+  // Beam search's reordering: row r of the new state is row rows[r] of the old one, where
+  // rows[r] always belongs to the same sentence as r.
+  virtual void reorder(DecoderState& state, std::span<const int32_t> rows) = 0;
+
+  // Attention weights of the last step, [N, S] (for alignments and heatmaps). For multi-layer,
+  // multi-head attention: `layer` (-1 = last) and `head` (-1 = average over heads).
+  virtual Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const = 0;
+
+  ParameterStore& parameters() { return parameters_; }
+  const ParameterStore& parameters() const { return parameters_; }
+  const ModelConfig& config() const { return config_; }
+  // The generator behind dropout; checkpoints save and restore its state.
+  Generator& dropout_generator() { return dropout_generator_; }
+
+ protected:
+  explicit EncoderDecoder(ModelConfig config) : config_(std::move(config)) {}
+
+  ModelConfig config_;
+  ParameterStore parameters_;
+  Generator dropout_generator_{12345};
+};
+
+// Builds the model that `config.type` names, with freshly initialised parameters drawn from
+// `init` (same seed, same parameters). Unknown types are an error naming the type.
+std::unique_ptr<EncoderDecoder> build_model(const ModelConfig& config, Generator& init);
+
+}  // namespace nmt

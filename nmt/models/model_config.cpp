@@ -1,0 +1,88 @@
+#include "nmt/models/model_config.h"
+
+#include <functional>
+#include <stdexcept>
+
+namespace nmt {
+namespace {
+
+// One table of (key, reader, writer) serves both directions.
+struct Field {
+  const char* key;
+  std::function<std::string(const ModelConfig&)> get;
+  std::function<void(ModelConfig&, const std::string&)> set;
+};
+
+template <class T>
+Field field(const char* key, T ModelConfig::*member) {
+  return {key,
+          [member](const ModelConfig& c) {
+            if constexpr (std::is_same_v<T, std::string>) return c.*member;
+            else if constexpr (std::is_same_v<T, bool>) return std::string(c.*member ? "true" : "false");
+            else return std::to_string(c.*member);
+          },
+          [member, key](ModelConfig& c, const std::string& v) {
+            try {
+              if constexpr (std::is_same_v<T, std::string>) c.*member = v;
+              else if constexpr (std::is_same_v<T, bool>) {
+                if (v == "true" || v == "1") c.*member = true;
+                else if (v == "false" || v == "0") c.*member = false;
+                else throw std::invalid_argument(v);
+              } else if constexpr (std::is_same_v<T, float>) c.*member = std::stof(v);
+              else c.*member = std::stoi(v);
+            } catch (const std::logic_error&) {
+              throw std::invalid_argument(std::string("model setting '") + key + "': invalid value '" + v + "'");
+            }
+          }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> table = {
+      field("type", &ModelConfig::type),
+      field("vocab_size", &ModelConfig::vocab_size),
+      field("max_positions", &ModelConfig::max_positions),
+      field("d_model", &ModelConfig::d_model),
+      field("heads", &ModelConfig::heads),
+      field("d_ff", &ModelConfig::d_ff),
+      field("encoder_layers", &ModelConfig::encoder_layers),
+      field("decoder_layers", &ModelConfig::decoder_layers),
+      field("dropout", &ModelConfig::dropout),
+      field("pre_norm", &ModelConfig::pre_norm),
+      field("activation", &ModelConfig::activation),
+      field("tie_embeddings", &ModelConfig::tie_embeddings),
+      field("cell", &ModelConfig::cell),
+      field("embedding_size", &ModelConfig::embedding_size),
+      field("hidden_size", &ModelConfig::hidden_size),
+      field("rnn_layers", &ModelConfig::rnn_layers),
+      field("reverse_source", &ModelConfig::reverse_source),
+      field("attention", &ModelConfig::attention),
+      field("score", &ModelConfig::score),
+      field("input_feeding", &ModelConfig::input_feeding),
+      field("window", &ModelConfig::window),
+  };
+  return table;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ModelConfig::to_map() const {
+  std::map<std::string, std::string> out;
+  for (const Field& f : fields()) out[f.key] = f.get(*this);
+  return out;
+}
+
+ModelConfig ModelConfig::from_map(const std::map<std::string, std::string>& values) {
+  ModelConfig c;
+  for (const auto& [key, value] : values) {
+    bool known = false;
+    for (const Field& f : fields())
+      if (key == f.key) {
+        f.set(c, value);
+        known = true;
+      }
+    if (!known) throw std::invalid_argument("unknown model setting '" + key + "'");
+  }
+  return c;
+}
+
+}  // namespace nmt
