@@ -3,4 +3,5 @@
 
 #include "nmt/autograd/ops_arithmetic.h"
 #include "nmt/autograd/ops_matmul.h"
+#include "nmt/autograd/ops_softmax.h"
 #include "nmt/autograd/var.h"
