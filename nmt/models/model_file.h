@@ -1,0 +1,83 @@
+// Model files: one self-contained file per model, everything needed to translate with it.
+//
+// Layout (all integers little-endian, as the machine writes them):
+//   "NMTMODEL"          8 bytes  magic: anything else is "not a model file"
+//   format version      uint32   files newer than kModelFileVersion are refused, naming both
+//   payload size        uint64   a shorter file is "truncated", a longer one "has trailing bytes"
+//   payload checksum    uint64   FNV-1a 64 of the payload: a flipped byte is "corrupt"
+//   payload             a Boost.Serialization binary archive of:
+//     ModelConfig::to_map()                 rebuilds the architecture (build_model)
+//     nmt-train's effective configuration   key = value, for the record
+//     normalisation settings + SentencePiece model bytes (joint vocabulary)
+//     parameters: name, shape, float32 data, in ParameterStore order
+//     training state (checkpoints only; opaque here, see nmt/train/checkpoint.h)
+//
+// Files are written atomically (write_file_atomically): a temporary file in the same directory,
+// fsync, rename over the old one, fsync of the directory. A crash or a full disk leaves the previous
+// good file in place. Checkpoints use the same format; they only add the training state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "nmt/models/encoder_decoder.h"
+#include "tokenizer/normalizer.h"
+#include "tokenizer/subword_model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace nmt {
+
+inline constexpr uint32_t kModelFileVersion = 1;
+
+// Every failure to read or write a model file; the message names the file and what is wrong.
+class ModelFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a model file holds besides the model's configuration and parameters.
+struct ModelFileInfo {
+  std::map<std::string, std::string> training_config;  // nmt-train's effective options
+  text::NormalizerSettings normalization;
+  std::string subword_model;   // SentencePiece ModelProto bytes (SubwordModel::to_bytes); may be empty
+  std::string training_state;  // checkpoints only (nmt/train/checkpoint.h); empty in model files
+};
+
+struct LoadedModel {
+  std::unique_ptr<EncoderDecoder> model;
+  ModelFileInfo info;
+  std::shared_ptr<const text::SubwordModel> vocabulary;  // null when the file holds none
+
+  // The tokenizer the model was trained with (joint: one for both sides). Throws ModelFileError
+  // when the file holds no vocabulary.
+  text::Tokenizer tokenizer() const;
+};
+
+// Writes the model (configuration + parameters) and `info` to `path`, atomically.
+void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info);
+
+// Rebuilds the model with build_model(config) and fills in the saved parameters.
+LoadedModel load_model(const std::string& path);
+
+// Fills an existing model's parameters from a file (names and shapes must match exactly: the
+// error names the first difference) and returns the rest of the file. Used by --init-from and by
+// load_model.
+ModelFileInfo load_parameters_into(const std::string& path, EncoderDecoder& model);
+
+// The configuration stored in a file, without reading the parameters into a model.
+ModelConfig read_model_config(const std::string& path);
+
+// Writes bytes to path through a temporary file in the same directory, fsync and rename.
+// On any failure the temporary file is removed, the previous file at `path` is untouched, and a
+// ModelFileError names the path and the system's reason.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+// Test hook: when set, write_file_atomically throws after writing this many bytes of the temporary
+// file (simulating a full disk). Negative = off.
+void set_write_failure_for_testing(int64_t after_bytes);
+
+}  // namespace nmt
