@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_layer_norm.h"
 #include "nmt/autograd/ops_matmul.h"
 #include "nmt/autograd/ops_softmax.h"
 #include "nmt/autograd/var.h"
