@@ -1,6 +1,7 @@
 // Every op of the engine: include this to write models.
 #pragma once
 
+#include "nmt/autograd/ops_activation.h"
 #include "nmt/autograd/ops_arithmetic.h"
 #include "nmt/autograd/ops_layer_norm.h"
 #include "nmt/autograd/ops_matmul.h"
