@@ -1,6 +1,8 @@
 // The common part of every optimizer, gradient-norm clipping and the non-finite check.
 #include "nmt/optim/optimizer.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -18,9 +20,14 @@ namespace {
 // element's result depends on that element only, so any split gives the same bits.
 constexpr int64_t kChunk = 1 << 14;
 
+// Whether to open a parallel region. Decided here rather than with an OpenMP if() clause: libgomp
+// mallocs (and frees) a team for every region that runs on one thread, including one whose if()
+// is false; teams of several threads are cached. Skipping the region keeps steps allocation-free.
+bool go_parallel(int64_t n) { return n > kParallelThreshold && omp_get_max_threads() > 1; }
+
 template <class Body>
 void parallel_chunks(int64_t n, const Body& body) {
-  if (n <= kParallelThreshold) {
+  if (!go_parallel(n)) {
     body(0, n);
     return;
   }
@@ -39,8 +46,12 @@ double blocked_sum(int64_t n, const BlockSum& block_sum) {
   const int64_t block = std::max<int64_t>(kParallelThreshold, (n + kMaxBlocks - 1) / kMaxBlocks);
   const int64_t count = (n + block - 1) / block;
   double partial[kMaxBlocks];
+  if (go_parallel(n)) {
 #pragma omp parallel for schedule(static)
-  for (int64_t b = 0; b < count; ++b) partial[b] = block_sum(b * block, std::min(n, (b + 1) * block));
+    for (int64_t b = 0; b < count; ++b) partial[b] = block_sum(b * block, std::min(n, (b + 1) * block));
+  } else {
+    for (int64_t b = 0; b < count; ++b) partial[b] = block_sum(b * block, std::min(n, (b + 1) * block));
+  }
   double sum = 0;
   for (int64_t b = 0; b < count; ++b) sum += partial[b];
   return sum;
