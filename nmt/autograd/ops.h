@@ -4,6 +4,7 @@
 #include "nmt/autograd/ops_activation.h"
 #include "nmt/autograd/ops_arithmetic.h"
 #include "nmt/autograd/ops_layer_norm.h"
+#include "nmt/autograd/ops_loss.h"
 #include "nmt/autograd/ops_matmul.h"
 #include "nmt/autograd/ops_softmax.h"
 #include "nmt/autograd/var.h"
