@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "tokenizer/cached_encoder.h"
+
 namespace nmt::corpora {
 namespace {
 
@@ -120,11 +122,16 @@ struct EncodedSlice {
   std::exception_ptr error;
 };
 
+// One encoding thread's word caches, kept from chunk to chunk.
+struct ThreadEncoders {
+  text::CachedEncoder source, target;
+};
+
 // Encodes pairs [begin, end) of the chunk with one side's tokenizer each. The tokenizers' own UTF-8
 // policy applies, but warnings are collected here and passed on later from the reading thread.
 void encode_slice(const RawChunk& chunk, std::size_t begin, std::size_t end, const PairReader& reader,
                   const text::Tokenizer& source_tokenizer, const text::Tokenizer& target_tokenizer,
-                  EncodedSlice& slice) {
+                  ThreadEncoders& encoders, EncodedSlice& slice) {
   try {
     const text::Utf8Checker source_utf8{source_tokenizer.utf8().policy,
                                         [&](const std::string& m) { slice.warnings.emplace_back(false, m); }};
@@ -133,19 +140,21 @@ void encode_slice(const RawChunk& chunk, std::size_t begin, std::size_t end, con
     const std::string source_name = reader.source_name(), target_name = reader.target_name();
     std::string text, normalized;
     const auto encode = [&](const std::string& raw, const text::Utf8Checker& utf8, const text::Tokenizer& tokenizer,
-                            const std::string& file, std::size_t line, std::vector<std::int32_t>& ids,
-                            std::vector<std::uint32_t>& lengths) {
+                            text::CachedEncoder& encoder, const std::string& file, std::size_t line,
+                            std::vector<std::int32_t>& ids, std::vector<std::uint32_t>& lengths) {
       text = raw;
       utf8.check(text, {file, line});
       tokenizer.normalizer().normalize(text, normalized);
       const std::size_t before = ids.size();
-      tokenizer.model().encode(normalized, ids);
+      encoder.encode(normalized, ids);
       lengths.push_back(static_cast<std::uint32_t>(ids.size() - before));
     };
     for (std::size_t k = begin; k < end; ++k) {
       const std::size_t line = chunk.first_line + k;
-      encode(chunk.source[k], source_utf8, source_tokenizer, source_name, line, slice.source_ids, slice.source_lengths);
-      encode(chunk.target[k], target_utf8, target_tokenizer, target_name, line, slice.target_ids, slice.target_lengths);
+      encode(chunk.source[k], source_utf8, source_tokenizer, encoders.source, source_name, line, slice.source_ids,
+             slice.source_lengths);
+      encode(chunk.target[k], target_utf8, target_tokenizer, encoders.target, target_name, line, slice.target_ids,
+             slice.target_lengths);
     }
   } catch (...) {
     slice.error = std::current_exception();
@@ -157,6 +166,9 @@ ParallelCorpus read_corpus(PairReader& reader, const text::Tokenizer& source_tok
   const unsigned threads = std::max(1u, options.threads ? options.threads : std::thread::hardware_concurrency());
   const std::size_t chunk_lines = std::max<std::size_t>(options.chunk_lines, 1);
   ParallelCorpus corpus;
+  std::vector<ThreadEncoders> encoders;
+  for (unsigned t = 0; t < threads; ++t) encoders.push_back({text::CachedEncoder(source_tokenizer.model()),
+                                                             text::CachedEncoder(target_tokenizer.model())});
 
   // Appends one encoded chunk in order: warnings first, then the first error, then the kept pairs.
   const auto merge = [&](std::vector<EncodedSlice>& slices) {
@@ -194,7 +206,7 @@ ParallelCorpus read_corpus(PairReader& reader, const text::Tokenizer& source_tok
         const std::size_t begin = std::min(current.size(), t * share);
         const std::size_t end = std::min(current.size(), begin + share);
         workers.emplace_back([&, t, begin, end] {
-          encode_slice(current, begin, end, reader, source_tokenizer, target_tokenizer, slices[t]);
+          encode_slice(current, begin, end, reader, source_tokenizer, target_tokenizer, encoders[t], slices[t]);
         });
       }
       try {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "test_data.h"
+#include "tokenizer/cached_encoder.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/special_ids.h"
 #include "tokenizer/subword_model.h"
@@ -21,7 +22,8 @@ TEST_CASE("round trip: decode(encode(x)) == normalize(x) on every line of Multi3
   const Normalizer normalizer;
   const SubwordModel& model = joint_multi30k_model();
   CHECK(model.vocab_size() == 8000);
-  std::size_t lines = 0, failures = 0;
+  CachedEncoder cached(model, 5000);  // small, so that it is emptied and refilled on the way
+  std::size_t lines = 0, failures = 0, cache_differences = 0;
   for (const char* split : {"train", "val", "test_2016_flickr"}) {
     for (const char* language : {"de", "en", "fr", "cs"}) {
       const std::string path = multi30k(std::string(split) + "." + language);
@@ -31,15 +33,23 @@ TEST_CASE("round trip: decode(encode(x)) == normalize(x) on every line of Multi3
         std::string text = raw[i];
         Utf8Checker{InvalidUtf8Policy::error}.check(text, {path, i + 1});
         const std::string normalized = normalizer.normalize(text);
-        const std::string decoded = model.decode(model.encode(normalized));
+        const std::vector<std::int32_t> ids = model.encode(normalized);
+        const std::string decoded = model.decode(ids);
         if (decoded != normalized && ++failures <= 5) {
           FAIL_CHECK(path << ":" << i + 1 << ": '" << decoded << "' != '" << normalized << "'");
+        }
+        std::vector<std::int32_t> cached_ids;
+        cached.encode(normalized, cached_ids);
+        if (cached_ids != ids && ++cache_differences <= 5) {
+          FAIL_CHECK(path << ":" << i + 1 << ": the cached encoder differs on '" << normalized << "'");
         }
         ++lines;
       }
     }
   }
   CHECK(failures == 0);
+  CHECK(cache_differences == 0);
+  CHECK(cached.hits() > 3 * cached.misses());
   CHECK(lines == 4 * (29000 + 1014 + 1000));
 }
 
