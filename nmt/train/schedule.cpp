@@ -1,0 +1,57 @@
+#include "nmt/train/schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace nmt::train {
+
+ScheduleKind parse_schedule(const std::string& name) {
+  if (name == "inverse-sqrt") return ScheduleKind::inverse_sqrt;
+  if (name == "constant") return ScheduleKind::constant;
+  if (name == "plateau") return ScheduleKind::plateau;
+  throw std::invalid_argument("--schedule: unknown schedule '" + name +
+                              "' (known: inverse-sqrt, constant, plateau)");
+}
+
+std::string to_string(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::inverse_sqrt: return "inverse-sqrt";
+    case ScheduleKind::constant: return "constant";
+    case ScheduleKind::plateau: return "plateau";
+  }
+  return "?";
+}
+
+float LearningRateSchedule::at(int64_t update) const {
+  const double u = static_cast<double>(std::max<int64_t>(update, 1));
+  const double w = static_cast<double>(options_.warmup);
+  const double peak = options_.peak;
+  switch (options_.kind) {
+    case ScheduleKind::inverse_sqrt:
+      if (w <= 0) return static_cast<float>(peak / std::sqrt(u));
+      return static_cast<float>(peak * std::min(u / w, std::sqrt(w / u)));
+    case ScheduleKind::constant:
+      return static_cast<float>(w > 0 && u < w ? peak * u / w : peak);
+    case ScheduleKind::plateau: {
+      double lr = peak * std::pow(static_cast<double>(options_.plateau_factor), static_cast<double>(state_.reductions));
+      lr = std::max(lr, static_cast<double>(options_.min_lr));
+      return static_cast<float>(w > 0 && u < w ? lr * u / w : lr);
+    }
+  }
+  return options_.peak;
+}
+
+void LearningRateSchedule::on_validation(bool improved) {
+  if (options_.kind != ScheduleKind::plateau) return;
+  if (improved) {
+    state_.bad_validations = 0;
+    return;
+  }
+  if (++state_.bad_validations >= options_.plateau_patience) {
+    ++state_.reductions;
+    state_.bad_validations = 0;
+  }
+}
+
+}  // namespace nmt::train

@@ -1,0 +1,56 @@
+// Learning-rate schedules, one number per update (updates count from 1).
+//
+//   inverse-sqrt  Vaswani et al. 2017, eq. (3), in the peak-lr form of the PyTorch peer
+//                 (shared/peers/torch/models.py lr_at):  lr = peak * min(u / w, sqrt(w / u))
+//                 i.e. a linear warm-up to `peak` over w updates, then decay with 1 / sqrt(u).
+//   constant      lr = peak (after the same linear warm-up when warmup > 0).
+//   plateau       lr = peak * factor^k (after the warm-up), where k counts the validations that
+//                 did not improve the validation metric for `plateau_patience` validations in a row
+//                 (PyTorch's ReduceLROnPlateau), never below min_lr.
+// The schedule's state (k and the run of bad validations) is saved with checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace nmt::train {
+
+enum class ScheduleKind { inverse_sqrt, constant, plateau };
+
+// "inverse-sqrt" | "constant" | "plateau"; throws std::invalid_argument naming the value.
+ScheduleKind parse_schedule(const std::string& name);
+std::string to_string(ScheduleKind kind);
+
+struct ScheduleOptions {
+  ScheduleKind kind = ScheduleKind::inverse_sqrt;
+  float peak = 1e-3f;
+  int64_t warmup = 400;
+  float plateau_factor = 0.5f;
+  int plateau_patience = 2;
+  float min_lr = 1e-6f;
+};
+
+class LearningRateSchedule {
+ public:
+  explicit LearningRateSchedule(ScheduleOptions options) : options_(options) {}
+
+  // The learning rate of update `update` (1-based).
+  float at(int64_t update) const;
+
+  // Plateau only: tell the schedule whether a validation improved the metric.
+  void on_validation(bool improved);
+
+  struct State {
+    int64_t reductions = 0;      // k
+    int64_t bad_validations = 0; // in a row, since the last reduction or improvement
+  };
+  State state() const { return state_; }
+  void set_state(const State& s) { state_ = s; }
+  const ScheduleOptions& options() const { return options_; }
+
+ private:
+  ScheduleOptions options_;
+  State state_;
+};
+
+}  // namespace nmt::train

@@ -1,0 +1,118 @@
+#include "nmt/train/training_data.h"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "tokenizer/special_ids.h"
+
+namespace nmt::train {
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open '" + path + "'");
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string percent(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * share);
+  return buf;
+}
+
+}  // namespace
+
+double unk_share(const corpora::TokenSequences& sequences) {
+  std::size_t unknown = 0, total = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i)
+    for (int32_t id : sequences[i]) {
+      unknown += id == text::kUnkId;
+      ++total;
+    }
+  return total ? static_cast<double>(unknown) / static_cast<double>(total) : 0.0;
+}
+
+std::shared_ptr<const text::SubwordModel> train_joint_vocabulary(const TrainerOptions& options, std::ostream& out) {
+  text::SubwordTrainingOptions spm;
+  spm.algorithm = text::parse_subword_algorithm(options.subword_type);
+  spm.vocab_size = options.vocab_size;
+  spm.seed = static_cast<unsigned>(options.seed);
+  spm.threads = options.threads > 0 ? options.threads : 2;
+  out << "training a joint " << options.subword_type << " vocabulary of " << options.vocab_size << " pieces on "
+      << options.train_source << " and " << options.train_target << " (normalisation "
+      << text::to_string(options.normalization) << ")" << std::endl;
+  text::Normalizer normalizer(text::NormalizerSettings{options.normalization});
+  auto model = std::make_shared<const text::SubwordModel>(
+      text::SubwordModel::train({options.train_source, options.train_target}, spm, normalizer));
+  out << "vocabulary: " << model->vocab_size() << " pieces" << std::endl;
+  return model;
+}
+
+TrainingData load_training_data(const TrainerOptions& options, std::shared_ptr<const text::SubwordModel> vocabulary,
+                                text::NormalizerSettings normalization, std::ostream& out) {
+  TrainingData data;
+  data.vocabulary = std::move(vocabulary);
+  data.normalization = normalization;
+  data.tokenizer = std::make_shared<const text::Tokenizer>(data.vocabulary, normalization);
+
+  corpora::CorpusReadOptions read;
+  read.filter.max_length = options.max_length;
+  read.filter.max_length_ratio = options.max_length_ratio;
+  read.threads = options.threads > 0 ? static_cast<unsigned>(options.threads) : 0;
+  data.train = corpora::read_parallel_corpus(options.train_source, options.train_target, *data.tokenizer,
+                                             *data.tokenizer, read);
+  out << "training data: " << data.train.counts.summary() << std::endl;
+  if (data.train.size() == 0)
+    throw std::runtime_error("no training pairs left in '" + options.train_source + "' / '" + options.train_target +
+                             "' after filtering (see --max-length, --max-length-ratio)");
+
+  // Validation loss is measured on every pair that has text on both sides.
+  corpora::CorpusReadOptions valid_read = read;
+  valid_read.filter.max_length = 0;
+  valid_read.filter.max_length_ratio = 0;
+  data.valid = corpora::read_parallel_corpus(options.valid_source, options.valid_target, *data.tokenizer,
+                                             *data.tokenizer, valid_read);
+  out << "validation data: " << data.valid.counts.summary() << std::endl;
+  if (data.valid.size() == 0)
+    throw std::runtime_error("no validation pairs in '" + options.valid_source + "' / '" + options.valid_target + "'");
+
+  data.source_unk = unk_share(data.train.source);
+  data.target_unk = unk_share(data.train.target);
+  out << "vocabulary coverage: <unk> is " << percent(data.source_unk) << " of source pieces, "
+      << percent(data.target_unk) << " of target pieces (" << data.vocabulary->vocab_size() << " pieces, "
+      << text::to_string(normalization.form) << ")" << std::endl;
+  const double worst = std::max(data.source_unk, data.target_unk);
+  if (worst > options.max_unk) {
+    const std::string message = "<unk> is " + percent(worst) + " of the training " +
+                                (data.source_unk >= data.target_unk ? "source" : "target") +
+                                " pieces, above --max-unk " + percent(options.max_unk) +
+                                ": the vocabulary does not fit this data";
+    if (!options.allow_unk_coverage)
+      throw std::runtime_error(message + " (use a vocabulary trained on it, or --allow-unk-coverage to train anyway)");
+    out << "warning: " << message << " (--allow-unk-coverage: training anyway)" << std::endl;
+  }
+
+  if (options.valid_bleu) {
+    std::vector<std::string> sources = read_lines(options.valid_source);
+    std::vector<std::string> references = read_lines(options.valid_target);
+    if (sources.size() != references.size())
+      throw std::runtime_error("'" + options.valid_source + "' has " + std::to_string(sources.size()) +
+                               " lines but '" + options.valid_target + "' has " + std::to_string(references.size()));
+    std::size_t n = sources.size();
+    if (options.valid_max_sentences > 0) n = std::min(n, options.valid_max_sentences);
+    for (std::size_t i = 0; i < n; ++i) {
+      data.bleu_sources.push_back(data.tokenizer->encode(sources[i], {options.valid_source, i + 1}));
+      data.bleu_references.push_back(std::move(references[i]));
+    }
+  }
+  return data;
+}
+
+}  // namespace nmt::train
