@@ -7,6 +7,8 @@
 // are bit-identical for any number of threads.
 #include "nmt/autograd/ops_layer_norm.h"
 
+#include <omp.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -15,6 +17,19 @@
 
 namespace nmt {
 namespace {
+
+// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
+// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
+// a warm training step must not allocate.
+template <class Body>
+void parallel_for(int64_t count, int64_t work, const Body& body) {
+  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) body(i);
+  } else {
+    for (int64_t i = 0; i < count; ++i) body(i);
+  }
+}
 
 // Rows [0, rows) of x: y, and per row mean and 1/std. Two-pass variance (stable for rows with a
 // large mean).
@@ -116,14 +131,13 @@ void layer_norm_backward(Node& node) {
   const float* gm = gamma.f32();
   float* dxp = gx ? gx->f32() : nullptr;
   float* pp = parts.defined() ? parts.f32() : nullptr;
-#pragma omp parallel for schedule(static) if (x.numel() > kParallelThreshold)
-  for (int64_t b = 0; b < blocks; ++b) {
+  parallel_for(blocks, x.numel(), [&](int64_t b) {
     const int64_t r0 = b * per_block;
     const int64_t n = rows - r0 < per_block ? rows - r0 : per_block;
     layer_norm_backward_rows(xp + r0 * d, gp + r0 * d, gm, mean + r0, rstd + r0, n, d,
                              dxp ? dxp + r0 * d : nullptr, acc_x, ggamma ? pp + b * d : nullptr,
                              gbeta ? pp + (blocks + b) * d : nullptr);
-  }
+  });
   if (ggamma) sum_blocks(pp, blocks, d, ggamma->f32(), acc_gamma);
   if (gbeta) sum_blocks(pp + blocks * d, blocks, d, gbeta->f32(), acc_beta);
 }
@@ -148,12 +162,11 @@ Var layer_norm(const Var& x, const Var& gamma, const Var& beta, float eps) {
   // Blocks of rows per thread (the forward has no cross-row sums: any split gives equal bits).
   constexpr int64_t kRowsPerTask = 16;
   const int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
-#pragma omp parallel for schedule(static) if (x.numel() > kParallelThreshold)
-  for (int64_t t = 0; t < tasks; ++t) {
+  parallel_for(tasks, x.numel(), [&](int64_t t) {
     const int64_t r0 = t * kRowsPerTask;
     const int64_t n = rows - r0 < kRowsPerTask ? rows - r0 : kRowsPerTask;
     layer_norm_forward_rows(xp + r0 * d, gm, bt, yp + r0 * d, mp + r0, rp + r0, n, d, eps);
-  }
+  });
   Var y = Var::make_result("layer_norm", std::move(out), {x, gamma, beta}, layer_norm_backward);
   if (Node* node = y.recording()) {
     node->saved[0] = std::move(mean);

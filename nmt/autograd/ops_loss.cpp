@@ -10,6 +10,8 @@
 // loss does not depend on the thread count.
 #include "nmt/autograd/ops_loss.h"
 
+#include <omp.h>
+
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -22,6 +24,19 @@ namespace nmt {
 namespace {
 
 constexpr int64_t kChunk = 1024;  // logits per chunk: 4 KiB
+
+// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
+// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
+// a warm training step must not allocate.
+template <class Body>
+void parallel_for(int64_t count, int64_t work, const Body& body) {
+  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) body(i);
+  } else {
+    for (int64_t i = 0; i < count; ++i) body(i);
+  }
+}
 
 // log sum_v exp(x_v) and sum_v x_v for one row, in one pass over it.
 NMT_KERNEL void logsumexp_row(const float* x, int64_t n, float* lse, float* sum) {
@@ -73,16 +88,13 @@ void cross_entropy_backward(Node& node) {
   const int32_t ignore_id = static_cast<int32_t>(node.ints[0]);
   const float smooth = eps / static_cast<float>(v), confidence = 1.0f - eps;
   float* dx = gx->f32();
-#pragma omp parallel for schedule(static) if (rows * v > kParallelThreshold)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * v, [&](int64_t r) {
     float* d = dx + r * v;
-    if (targets[r] == ignore_id) {
-      if (!accumulate)
-        for (int64_t j = 0; j < v; ++j) d[j] = 0.0f;
-      continue;
-    }
-    cross_entropy_backward_row(x + r * v, lse[r], targets[r], smooth, confidence, scale, d, v, accumulate);
-  }
+    if (targets[r] != ignore_id)
+      cross_entropy_backward_row(x + r * v, lse[r], targets[r], smooth, confidence, scale, d, v, accumulate);
+    else if (!accumulate)
+      for (int64_t j = 0; j < v; ++j) d[j] = 0.0f;
+  });
 }
 
 }  // namespace
@@ -120,19 +132,18 @@ CrossEntropyResult cross_entropy_with_stats(const Var& logits, const Tensor& tar
   float* row_nll = row_loss + rows;
   float* lp = lse.f32();
   const double eps = label_smoothing;
-#pragma omp parallel for schedule(static) if (rows * v > kParallelThreshold)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, rows * v, [&](int64_t r) {
     if (y[r] == ignore_id) {
       lp[r] = 0.0f;
       row_loss[r] = row_nll[r] = 0.0f;
-      continue;
+      return;
     }
     float sum;
     logsumexp_row(x + r * v, v, &lp[r], &sum);
     const double nll = double(lp[r]) - double(x[r * v + y[r]]);
     row_nll[r] = static_cast<float>(nll);
     row_loss[r] = static_cast<float>((1.0 - eps) * nll + eps * (double(lp[r]) - double(sum) / double(v)));
-  }
+  });
   double loss_sum = 0.0, nll_sum = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     loss_sum += row_loss[r];

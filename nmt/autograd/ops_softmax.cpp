@@ -12,6 +12,8 @@
 // in a fixed order, so results do not depend on the thread count.
 #include "nmt/autograd/ops_softmax.h"
 
+#include <omp.h>
+
 #include <limits>
 
 #include "nmt/tensor/fast_math.h"
@@ -22,6 +24,19 @@ namespace nmt {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
+// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
+// a warm training step must not allocate.
+template <class Body>
+void parallel_for(int64_t count, int64_t work, const Body& body) {
+  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) body(i);
+  } else {
+    for (int64_t i = 0; i < count; ++i) body(i);
+  }
+}
 
 // One row. `mask` may be null. Returns true when the row is fully masked (max z = -inf).
 template <bool kLog>
@@ -131,8 +146,8 @@ void softmax_backward(Node& node) {
   const float* y = node.value.f32();
   const float* g = node.grad.f32();
   float* dx = gx->f32();
-#pragma omp parallel for schedule(static) if (rows * n > kParallelThreshold)
-  for (int64_t r = 0; r < rows; ++r) softmax_backward_row(y + r * n, g + r * n, dx + r * n, n, accumulate);
+  parallel_for(rows, rows * n,
+               [&](int64_t r) { softmax_backward_row(y + r * n, g + r * n, dx + r * n, n, accumulate); });
 }
 
 void log_softmax_backward(Node& node) {
@@ -144,9 +159,9 @@ void log_softmax_backward(Node& node) {
   const float* g = node.grad.f32();
   const float* dead = node.saved[0].defined() ? node.saved[0].f32() : nullptr;  // only with a mask
   float* dx = gx->f32();
-#pragma omp parallel for schedule(static) if (rows * n > kParallelThreshold)
-  for (int64_t r = 0; r < rows; ++r)
+  parallel_for(rows, rows * n, [&](int64_t r) {
     log_softmax_backward_row(y + r * n, g + r * n, dx + r * n, n, dead && dead[r] != 0.0f, accumulate);
+  });
 }
 
 template <bool kLog>
@@ -163,12 +178,11 @@ Var softmax_op(const char* op, const Var& x, const Tensor& mask) {
     const float* mp = mask.f32();
     dead = Tensor::empty({rows});
     float* dp = dead.f32();
-#pragma omp parallel for schedule(static) if (rows * n > kParallelThreshold)
-    for (int64_t r = 0; r < rows; ++r)
+    parallel_for(rows, rows * n, [&](int64_t r) {
       dp[r] = softmax_row<kLog>(xp + r * n, mp + plan.offset(r), yp + r * n, n) ? 1.0f : 0.0f;
+    });
   } else {
-#pragma omp parallel for schedule(static) if (rows * n > kParallelThreshold)
-    for (int64_t r = 0; r < rows; ++r) softmax_row<kLog>(xp + r * n, nullptr, yp + r * n, n);
+    parallel_for(rows, rows * n, [&](int64_t r) { softmax_row<kLog>(xp + r * n, nullptr, yp + r * n, n); });
   }
   Var y = Var::make_result(op, std::move(out), {x}, kLog ? log_softmax_backward : softmax_backward);
   if (Node* node = y.recording()) {
