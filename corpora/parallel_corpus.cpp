@@ -131,7 +131,8 @@ struct ThreadEncoders {
 // policy applies, but warnings are collected here and passed on later from the reading thread.
 void encode_slice(const RawChunk& chunk, std::size_t begin, std::size_t end, const PairReader& reader,
                   const text::Tokenizer& source_tokenizer, const text::Tokenizer& target_tokenizer,
-                  ThreadEncoders& encoders, EncodedSlice& slice) {
+                  ThreadEncoders& encoders, const std::optional<text::SubwordSampling>& sampling,
+                  EncodedSlice& slice) {
   try {
     const text::Utf8Checker source_utf8{source_tokenizer.utf8().policy,
                                         [&](const std::string& m) { slice.warnings.emplace_back(false, m); }};
@@ -146,7 +147,12 @@ void encode_slice(const RawChunk& chunk, std::size_t begin, std::size_t end, con
       utf8.check(text, {file, line});
       tokenizer.normalizer().normalize(text, normalized);
       const std::size_t before = ids.size();
-      encoder.encode(normalized, ids);
+      if (sampling) {
+        const std::vector<std::int32_t> sampled = tokenizer.model().sample_encode(normalized, *sampling);
+        ids.insert(ids.end(), sampled.begin(), sampled.end());
+      } else {
+        encoder.encode(normalized, ids);
+      }
       lengths.push_back(static_cast<std::uint32_t>(ids.size() - before));
     };
     for (std::size_t k = begin; k < end; ++k) {
@@ -193,6 +199,10 @@ ParallelCorpus read_corpus(PairReader& reader, const text::Tokenizer& source_tok
     }
   };
 
+  // SentencePiece seeds each thread's generator from the global seed when the thread first samples;
+  // the workers are new threads for every chunk, so the result depends only on the seed and the split.
+  if (options.sampling) text::SubwordModel::set_sampling_seed(options.sampling_seed);
+
   RawChunk current, next;
   bool have_current = reader.read(current, chunk_lines);
   while (have_current) {
@@ -206,7 +216,8 @@ ParallelCorpus read_corpus(PairReader& reader, const text::Tokenizer& source_tok
         const std::size_t begin = std::min(current.size(), t * share);
         const std::size_t end = std::min(current.size(), begin + share);
         workers.emplace_back([&, t, begin, end] {
-          encode_slice(current, begin, end, reader, source_tokenizer, target_tokenizer, encoders[t], slices[t]);
+          encode_slice(current, begin, end, reader, source_tokenizer, target_tokenizer, encoders[t], options.sampling,
+                       slices[t]);
         });
       }
       try {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "corpora/filters.h"
@@ -33,6 +34,12 @@ struct CorpusReadOptions {
   FilterOptions filter;
   unsigned threads = 0;              // encoding threads; 0 = one per core
   std::size_t chunk_lines = 1 << 15; // pairs read and encoded per round
+
+  // Subword regularisation: encode with sampled segmentations instead of the best ones. A trainer
+  // re-reads the corpus each epoch with another sampling_seed (e.g. seed + epoch); the same seed,
+  // threads and chunk_lines give the same ids again.
+  std::optional<text::SubwordSampling> sampling;
+  unsigned sampling_seed = 1;
 };
 
 // Two line-aligned files. The tokenizers may be the same object (joint vocabulary).

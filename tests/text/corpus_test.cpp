@@ -186,3 +186,25 @@ TEST_CASE("a TSV corpus reads like two files; a line without two columns is an e
   const std::string three = dir.file("three.tsv", "a\tb\tc\n");
   CHECK_THROWS_WITH(read_tsv_corpus(three, tokenizer, tokenizer), doctest::Contains((three + ":1: expected 2").c_str()));
 }
+
+TEST_CASE("subword sampling while reading: other segmentations, same text, repeatable by seed") {
+  const Tokenizer tokenizer(shared_model());
+  const std::string de = multi30k("val.de"), en = multi30k("val.en");
+  const ParallelCorpus best = read_parallel_corpus(de, en, tokenizer, tokenizer, keep_everything(2, 300));
+  CorpusReadOptions options = keep_everything(2, 300);
+  options.sampling = nmt::text::SubwordSampling{-1, 0.2f};
+  options.sampling_seed = 11;
+  const ParallelCorpus first = read_parallel_corpus(de, en, tokenizer, tokenizer, options);
+  const ParallelCorpus again = read_parallel_corpus(de, en, tokenizer, tokenizer, options);
+  options.sampling_seed = 12;
+  const ParallelCorpus other = read_parallel_corpus(de, en, tokenizer, tokenizer, options);
+  REQUIRE(first.size() == best.size());
+  CHECK_FALSE(same_sequences(first.source, best.source));
+  CHECK(same_sequences(first.source, again.source));
+  CHECK(same_sequences(first.target, again.target));
+  CHECK_FALSE(same_sequences(first.source, other.source));
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    REQUIRE(tokenizer.decode(first.source[i]) == tokenizer.decode(best.source[i]));
+    REQUIRE(tokenizer.decode(first.target[i]) == tokenizer.decode(best.target[i]));
+  }
+}
