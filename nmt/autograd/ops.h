@@ -6,5 +6,7 @@
 #include "nmt/autograd/ops_layer_norm.h"
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/autograd/ops_matmul.h"
+#include "nmt/autograd/ops_reduction.h"
+#include "nmt/autograd/ops_shape.h"
 #include "nmt/autograd/ops_softmax.h"
 #include "nmt/autograd/var.h"
