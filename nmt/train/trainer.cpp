@@ -1,0 +1,522 @@
+// The training loop (see trainer.h).
+#include "nmt/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "corpora/batcher.h"
+#include "nmt/autograd/ops.h"
+#include "nmt/autograd/ops_loss.h"
+#include "nmt/models/model_file.h"
+#include "nmt/optim/optim.h"
+#include "nmt/tensor/threading.h"
+#include "nmt/train/progress.h"
+#include "nmt/train/schedule.h"
+#include "nmt/train/stop_signals.h"
+#include "nmt/train/training_data.h"
+#include "nmt/train/validator.h"
+#include "tokenizer/special_ids.h"
+
+namespace fs = std::filesystem;
+
+namespace nmt::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string scientific(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
+}
+
+std::string config_json(const std::map<std::string, std::string>& values) {
+  std::string s = "{";
+  for (const auto& [k, v] : values) s += (s.size() > 1 ? ", " : "") + json_quote(k) + ": " + json_quote(v);
+  return s + "}";
+}
+
+// Everything one run() holds.
+class Run {
+ public:
+  Run(const TrainerOptions& options, std::ostream& out, std::atomic<bool>& stop_requested,
+      std::function<void(int64_t)>& on_update, std::unique_ptr<EncoderDecoder>& model)
+      : o_(options), out_(out), stop_requested_(stop_requested), on_update_(on_update), model_(model) {}
+
+  TrainingResult go();
+
+ private:
+  void prepare();
+  std::string restore_checkpoint(const fs::path& path, text::NormalizerSettings& normalization,
+                                 std::shared_ptr<const text::SubwordModel>& vocabulary);
+  // One update from up to --accumulate batches; false when the epoch budget ran out first.
+  bool update();
+  void progress_line();
+  void validate();
+  void save_checkpoint();
+  ModelFileInfo file_info(bool with_state) const;
+  TrainingState current_state() const;
+  double elapsed() const { return state_.elapsed_seconds + seconds_since(run_start_); }
+  double eta_seconds() const;
+  void log_json(const JsonLine& line);
+
+  const TrainerOptions& o_;
+  std::ostream& out_;
+  std::atomic<bool>& stop_requested_;
+  std::function<void(int64_t)>& on_update_;
+  std::unique_ptr<EncoderDecoder>& model_;
+
+  fs::path dir_;
+  std::ofstream log_;
+  TrainingData data_;
+  std::unique_ptr<optim::Adam> optimizer_;
+  std::unique_ptr<LearningRateSchedule> schedule_;
+  std::unique_ptr<corpora::Batcher> batcher_;
+  std::unique_ptr<Validator> validator_;
+  std::vector<Parameter> parameters_;
+  std::vector<corpora::Batch> batches_;  // reused every update
+  TrainingState state_;                  // counters, best score, history (the rest lives in the objects)
+  Clock::time_point run_start_;
+  int64_t run_start_update_ = 0;
+  double run_start_epoch_ = 0;
+  ProgressMeter meter_;
+  int64_t last_validation_ = -1;
+  int64_t last_checkpoint_ = -1;
+  std::string last_checkpoint_path_;
+  bool epochs_done_ = false;
+  bool early_stop_ = false;
+};
+
+void Run::log_json(const JsonLine& line) {
+  log_ << line.str() << '\n';
+  log_.flush();
+}
+
+std::string Run::restore_checkpoint(const fs::path& path, text::NormalizerSettings& normalization,
+                                    std::shared_ptr<const text::SubwordModel>& vocabulary) {
+  ModelConfig config = read_model_config(path.string());
+  if (config.to_map() != [&] {
+        ModelConfig wanted = o_.model;
+        wanted.vocab_size = config.vocab_size;
+        return wanted.to_map();
+      }())
+    out_ << "note: resuming with the checkpoint's model configuration; model options given now are ignored"
+         << std::endl;
+  Generator init(o_.seed);
+  model_ = build_model(config, init);
+  ModelFileInfo info = load_parameters_into(path.string(), *model_);
+  try {
+    state_ = TrainingState::deserialize(info.training_state);
+  } catch (const std::invalid_argument& e) {
+    throw ModelFileError("cannot resume from '" + path.string() + "': " + e.what());
+  }
+  normalization = info.normalization;
+  if (info.subword_model.empty())
+    throw ModelFileError("cannot resume from '" + path.string() + "': it holds no vocabulary");
+  vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::from_bytes(info.subword_model));
+  return path.string();
+}
+
+void Run::prepare() {
+  if (o_.threads > 0) set_num_threads(o_.threads);
+  dir_ = o_.model_dir;
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (!fs::is_directory(dir_)) throw std::runtime_error("--model-dir: cannot create '" + dir_.string() + "'");
+  const fs::path log_path = dir_ / "log.jsonl";
+  log_.open(log_path, std::ios::app);
+  if (!log_) throw std::runtime_error("--model-dir: cannot write '" + log_path.string() + "'");
+
+  // Where the vocabulary and the weights come from.
+  std::shared_ptr<const text::SubwordModel> vocabulary;
+  text::NormalizerSettings normalization{o_.normalization};
+  std::string restored_from;
+  std::optional<ModelFileInfo> init_info;
+  if (o_.resume) {
+    auto checkpoints = list_checkpoints(dir_);
+    if (checkpoints.empty())
+      throw std::runtime_error("--resume: no checkpoint-*.bin in '" + dir_.string() + "' to resume from");
+    restored_from = restore_checkpoint(checkpoints.back().second, normalization, vocabulary);
+  } else if (!list_checkpoints(dir_).empty()) {
+    throw std::runtime_error("--model-dir '" + dir_.string() +
+                             "' already holds checkpoints: use --resume to continue that run, or another --model-dir");
+  }
+  if (!o_.resume && !o_.init_from.empty() && o_.vocabulary.empty()) {
+    LoadedModel init = load_model(o_.init_from);
+    if (!init.vocabulary) throw ModelFileError("--init-from '" + o_.init_from + "' holds no vocabulary");
+    vocabulary = init.vocabulary;
+    normalization = init.info.normalization;
+  }
+  if (!vocabulary) {
+    if (!o_.vocabulary.empty()) {
+      vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::load(o_.vocabulary));
+      out_ << "vocabulary: " << o_.vocabulary << " (" << vocabulary->vocab_size() << " pieces)" << std::endl;
+    } else {
+      vocabulary = train_joint_vocabulary(o_, out_);
+    }
+  }
+
+  data_ = load_training_data(o_, vocabulary, normalization, out_);
+
+  if (!o_.resume) {
+    manual_seed(o_.seed);
+    ModelConfig config = o_.model;
+    config.vocab_size = vocabulary->vocab_size();
+    Generator init(o_.seed);
+    model_ = build_model(config, init);
+    model_->dropout_generator().seed_with(o_.seed * 0x9E3779B97F4A7C15ULL + 1);
+    if (!o_.init_from.empty()) {
+      load_parameters_into(o_.init_from, *model_);
+      out_ << "initialised the weights from " << o_.init_from << " (optimiser, schedule and counters start afresh)"
+           << std::endl;
+      log_json(JsonLine().add("event", "restored").add("from", o_.init_from).add("what", "weights"));
+    }
+  }
+  parameters_ = model_->parameters().all();
+  optim::AdamOptions adam;
+  adam.lr = o_.schedule.peak;
+  adam.beta1 = o_.adam_beta1;
+  adam.beta2 = o_.adam_beta2;
+  adam.eps = o_.adam_eps;
+  optimizer_ = std::make_unique<optim::Adam>(parameters_, adam);
+  schedule_ = std::make_unique<LearningRateSchedule>(o_.schedule);
+
+  corpora::BatcherOptions batching;
+  batching.max_target_tokens = o_.batch_tokens;
+  corpora::BatcherState position;
+  position.seed = o_.seed;
+  if (o_.resume) {
+    optimizer_->load_state(state_.optimizer);
+    schedule_->set_state(state_.schedule);
+    global_generator().set_state(state_.global_generator);
+    model_->dropout_generator().set_state(state_.dropout_generator);
+    position = corpora::BatcherState::deserialize(state_.batcher);
+  }
+  batcher_ = std::make_unique<corpora::Batcher>(data_.train, batching, position);
+  validator_ = std::make_unique<Validator>(data_.valid, data_.bleu_sources, data_.bleu_references, *data_.tokenizer,
+                                           o_.beam, o_.valid_batch_tokens);
+
+  const auto& config = model_->config();
+  out_ << "model: " << config.type << ", " << model_->parameters().count() << " parameters";
+  if (config.type == "transformer")
+    out_ << " (d_model " << config.d_model << ", " << config.encoder_layers << "+" << config.decoder_layers
+         << " layers, " << config.heads << " heads)";
+  out_ << std::endl;
+  if (o_.resume)
+    out_ << "resumed from " << restored_from << ": update " << state_.updates << ", "
+         << batcher_->state().serialize() << ", optimiser and random state restored, "
+         << format_duration(state_.elapsed_seconds) << " already spent" << std::endl;
+
+  JsonLine start;
+  start.add("event", o_.resume ? "resume" : "start")
+      .add("update", state_.updates)
+      .add("model_type", config.type)
+      .add("parameters", model_->parameters().count())
+      .add("train_pairs", static_cast<int64_t>(data_.train.size()))
+      .add("train_pairs_read", static_cast<int64_t>(data_.train.counts.read))
+      .add("train_pairs_dropped", static_cast<int64_t>(data_.train.counts.dropped()))
+      .add("valid_pairs", static_cast<int64_t>(data_.valid.size()))
+      .add("vocab_size", static_cast<int64_t>(data_.vocabulary->vocab_size()))
+      .add("source_unk", data_.source_unk)
+      .add("target_unk", data_.target_unk)
+      .add_raw("config", config_json(o_.effective))
+      .add_raw("model_config", config_json(config.to_map()));
+  if (o_.resume) start.add("restored_from", restored_from);
+  log_json(start);
+  last_validation_ = state_.history.empty() ? -1 : state_.history.back().update;
+  last_checkpoint_ = o_.resume ? state_.updates : -1;
+  if (o_.resume) last_checkpoint_path_ = restored_from;
+}
+
+bool Run::update() {
+  batches_.clear();
+  while (static_cast<int>(batches_.size()) < o_.accumulate) {
+    std::optional<corpora::Batch> batch = batcher_->next();
+    if (!batch) {  // an epoch ended; batcher's epoch now counts the epochs completed
+      if (o_.max_epochs > 0 && static_cast<int64_t>(batcher_->state().epoch) >= o_.max_epochs) {
+        epochs_done_ = true;
+        break;
+      }
+      continue;
+    }
+    batches_.push_back(std::move(*batch));
+  }
+  if (batches_.empty()) return false;
+
+  const auto start = Clock::now();
+  int64_t tokens = 0;
+  for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
+  const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
+  double loss_sum = 0, nll_sum = 0;
+  for (const corpora::Batch& b : batches_) {
+    const int64_t rows = static_cast<int64_t>(b.batch_size);
+    const int64_t s = static_cast<int64_t>(b.source_length), t = static_cast<int64_t>(b.target_length);
+    Tensor source = Tensor::from_ids({rows, s}, b.source);
+    Tensor input = Tensor::from_ids({rows, t}, b.target_input);
+    Tensor output = Tensor::from_ids({rows * t}, b.target_output);
+    Var logits = model_->logits(source, input, /*training=*/true);
+    CrossEntropyResult r =
+        cross_entropy_with_stats(logits, output, o_.label_smoothing, text::kPadId, Reduction::sum);
+    loss_sum += r.loss.item();
+    nll_sum += r.nll_sum;
+    Var loss = mul_scalar(r.loss, scale);
+    loss.backward();
+  }
+
+  bool finite = true;
+  if (o_.clip_norm > 0) {
+    const float norm = optim::clip_grad_norm(parameters_, o_.clip_norm);
+    finite = std::isfinite(norm);
+  } else {
+    finite = optim::grads_finite(parameters_);
+  }
+  ++state_.updates;
+  if (finite) {
+    optimizer_->set_learning_rate(schedule_->at(state_.updates));
+    optimizer_->step();
+  } else {
+    out_ << "warning: update " << state_.updates << ": the gradient is not finite; skipped" << std::endl;
+    log_json(JsonLine().add("event", "skipped").add("update", state_.updates).add("reason", "non-finite gradient"));
+  }
+  optimizer_->zero_grad();
+
+  state_.target_tokens += tokens;
+  meter_.loss_sum += loss_sum;
+  meter_.nll_sum += nll_sum;
+  meter_.tokens += tokens;
+  meter_.updates += 1;
+  meter_.train_seconds += seconds_since(start);
+  return true;
+}
+
+double Run::eta_seconds() const {
+  const double spent = seconds_since(run_start_);
+  const int64_t done_updates = state_.updates - run_start_update_;
+  double eta = std::numeric_limits<double>::infinity();
+  if (o_.max_updates > 0 && done_updates > 0)
+    eta = std::min(eta, spent / static_cast<double>(done_updates) *
+                            static_cast<double>(std::max<int64_t>(o_.max_updates - state_.updates, 0)));
+  if (o_.max_epochs > 0 && batcher_->batches_per_epoch() > 0) {
+    const auto& s = batcher_->state();
+    const double epochs = static_cast<double>(s.epoch) +
+                          static_cast<double>(s.batch_index) / static_cast<double>(batcher_->batches_per_epoch());
+    const double progressed = epochs - run_start_epoch_;
+    if (progressed > 0)
+      eta = std::min(eta, spent / progressed * std::max(static_cast<double>(o_.max_epochs) - epochs, 0.0));
+  }
+  if (o_.max_minutes > 0) eta = std::min(eta, std::max(o_.max_minutes * 60.0 - elapsed(), 0.0));
+  return std::isfinite(eta) ? eta : -1;
+}
+
+void Run::progress_line() {
+  if (meter_.tokens == 0) return;
+  const double loss = meter_.loss_sum / static_cast<double>(meter_.tokens);
+  const double nll = meter_.nll_sum / static_cast<double>(meter_.tokens);
+  const double ppl = std::exp(nll);
+  const double speed = meter_.train_seconds > 0 ? static_cast<double>(meter_.tokens) / meter_.train_seconds : 0;
+  const double lr = optimizer_->learning_rate();
+  const double eta = eta_seconds();
+  const int64_t epoch = static_cast<int64_t>(batcher_->state().epoch) + 1;
+  out_ << "epoch " << epoch << " | update " << state_.updates << " | loss " << fixed(loss, 3) << " | ppl "
+       << fixed(ppl, 2) << " | lr " << scientific(lr) << " | " << fixed(speed, 0) << " tok/s | "
+       << format_duration(elapsed()) << " elapsed | " << (eta >= 0 ? format_duration(eta) + " left" : "no budget set")
+       << std::endl;
+  log_json(JsonLine()
+               .add("event", "train")
+               .add("epoch", epoch)
+               .add("update", state_.updates)
+               .add("loss", loss)
+               .add("nll", nll)
+               .add("ppl", ppl)
+               .add("lr", lr)
+               .add("target_tokens_per_s", speed)
+               .add("target_tokens", state_.target_tokens)
+               .add("elapsed_s", elapsed())
+               .add("eta_s", eta));
+  meter_.reset();
+}
+
+TrainingState Run::current_state() const {
+  TrainingState s = state_;
+  s.optimizer = optimizer_->state();
+  s.batcher = batcher_->state().serialize();
+  s.global_generator = global_generator().state();
+  s.dropout_generator = model_->dropout_generator().state();
+  s.schedule = schedule_->state();
+  s.elapsed_seconds = elapsed();
+  return s;
+}
+
+ModelFileInfo Run::file_info(bool with_state) const {
+  ModelFileInfo info;
+  info.training_config = o_.effective;
+  info.normalization = data_.normalization;
+  info.subword_model = data_.vocabulary->to_bytes();
+  if (with_state) info.training_state = current_state().serialize();
+  return info;
+}
+
+void Run::save_checkpoint() {
+  if (last_checkpoint_ == state_.updates) return;
+  const fs::path path = checkpoint_path(dir_, state_.updates);
+  save_model(path.string(), *model_, file_info(/*with_state=*/true));
+  prune_checkpoints(dir_, o_.keep_last);
+  last_checkpoint_ = state_.updates;
+  last_checkpoint_path_ = path.string();
+  log_json(JsonLine().add("event", "checkpoint").add("update", state_.updates).add("path", path.string()));
+}
+
+void Run::validate() {
+  const auto start = Clock::now();
+  ValidationScores scores = validator_->run(*model_);
+  ValidationRecord record;
+  record.update = state_.updates;
+  record.epoch = static_cast<int64_t>(batcher_->state().epoch) + 1;
+  record.loss = scores.loss;
+  record.perplexity = scores.perplexity;
+  record.bleu = scores.bleu;
+  const double value = metric_value(o_.valid_metric, scores);
+  record.best = !state_.has_best || metric_improves(o_.valid_metric, value, state_.best_metric);
+  if (record.best) {
+    state_.has_best = true;
+    state_.best_metric = value;
+    state_.validations_without_improvement = 0;
+    save_model((dir_ / "model.bin").string(), *model_, file_info(/*with_state=*/false));
+  } else {
+    ++state_.validations_without_improvement;
+  }
+  schedule_->on_validation(record.best);
+  state_.history.push_back(record);
+  last_validation_ = state_.updates;
+
+  out_ << "validation | update " << state_.updates << " | loss " << fixed(scores.loss, 3) << " | ppl "
+       << fixed(scores.perplexity, 2);
+  if (scores.bleu >= 0) out_ << " | BLEU " << fixed(scores.bleu, 2);
+  out_ << " | " << (record.best ? "best so far, saved model.bin"
+                                : "no improvement (" + std::to_string(state_.validations_without_improvement) +
+                                      (o_.patience > 0 ? " of " + std::to_string(o_.patience) : "") + ")")
+       << " | " << fixed(scores.seconds, 1) << "s" << std::endl;
+  JsonLine line;
+  line.add("event", "valid")
+      .add("update", state_.updates)
+      .add("epoch", record.epoch)
+      .add("loss", scores.loss)
+      .add("ppl", scores.perplexity);
+  if (scores.bleu >= 0) line.add("bleu", scores.bleu);
+  line.add("metric", o_.valid_metric)
+      .add("best", record.best)
+      .add("best_metric", state_.best_metric)
+      .add("bad_validations", state_.validations_without_improvement)
+      .add("translated", static_cast<int64_t>(scores.translated))
+      .add("valid_seconds", scores.seconds)
+      .add("elapsed_s", elapsed());
+  log_json(line);
+
+  save_checkpoint();
+  if (o_.patience > 0 && state_.validations_without_improvement >= o_.patience) early_stop_ = true;
+  (void)start;
+}
+
+TrainingResult Run::go() {
+  run_start_ = Clock::now();
+  prepare();
+  run_start_ = Clock::now();  // data preparation does not count against --max-minutes
+  run_start_update_ = state_.updates;
+  {
+    const auto& s = batcher_->state();
+    run_start_epoch_ = static_cast<double>(s.epoch) +
+                       (batcher_->batches_per_epoch() ? static_cast<double>(s.batch_index) /
+                                                            static_cast<double>(batcher_->batches_per_epoch())
+                                                      : 0.0);
+  }
+  TrainingResult result;
+  while (true) {
+    if (stop_signal() != 0) {
+      result.stop_reason = "signal";
+      result.signal = stop_signal();
+      break;
+    }
+    if (stop_requested_) {
+      result.stop_reason = "stop-request";
+      break;
+    }
+    if (o_.max_updates > 0 && state_.updates >= o_.max_updates) {
+      result.stop_reason = "max-updates";
+      break;
+    }
+    if (o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0) {
+      result.stop_reason = "max-minutes";
+      break;
+    }
+    if (epochs_done_ || !update()) {
+      result.stop_reason = "max-epochs";
+      break;
+    }
+    if (state_.updates % o_.log_every == 0) progress_line();
+    if (state_.updates % o_.valid_every == 0) validate();
+    if (early_stop_) {
+      result.stop_reason = "early-stopping";
+      break;
+    }
+    if (on_update_) on_update_(state_.updates);
+  }
+
+  const bool interrupted = result.stop_reason == "signal" || result.stop_reason == "stop-request";
+  if (!interrupted && state_.updates > 0 && last_validation_ != state_.updates) {
+    progress_line();
+    validate();
+  }
+  save_checkpoint();
+
+  out_ << "stopped at update " << state_.updates << " (" << result.stop_reason << ") after "
+       << format_duration(elapsed());
+  if (state_.has_best) out_ << "; best " << o_.valid_metric << " " << fixed(state_.best_metric, 3);
+  out_ << "; " << (interrupted ? "continue with --resume" : "model: " + (dir_ / "model.bin").string())
+       << std::endl;
+  log_json(JsonLine()
+               .add("event", "end")
+               .add("update", state_.updates)
+               .add("reason", result.stop_reason)
+               .add("elapsed_s", elapsed())
+               .add("best_metric", state_.best_metric)
+               .add("checkpoint", last_checkpoint_path_));
+
+  result.updates = state_.updates;
+  result.has_best = state_.has_best;
+  result.best_metric = state_.best_metric;
+  result.history = state_.history;
+  result.last_checkpoint = last_checkpoint_path_;
+  return result;
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainerOptions options, std::ostream& out) : options_(std::move(options)), out_(out) {
+  options_.validate();
+}
+
+Trainer::~Trainer() = default;
+
+TrainingResult Trainer::run() {
+  Run run(options_, out_, stop_requested_, on_update, model_);
+  return run.go();
+}
+
+}  // namespace nmt::train

@@ -1,0 +1,36 @@
+// nmt-train: trains a translation model (nmt/train/trainer.h); options in nmt/train/options.h.
+//   nmt-train --config recipe.ini [--option value ...]      (the command line wins)
+//   nmt-train --help                                        every option with its default
+// Exit status: 0 finished; 1 error (the message says what to fix); 2 bad options;
+// 130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint (continue with --resume).
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include "nmt/train/options.h"
+#include "nmt/train/stop_signals.h"
+#include "nmt/train/trainer.h"
+
+int main(int argc, char** argv) {
+  nmt::train::ParsedCommandLine parsed;
+  try {
+    parsed = nmt::train::parse_train_command_line(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "nmt-train: " << e.what() << "\n(nmt-train --help lists every option)" << std::endl;
+    return 2;
+  }
+  if (parsed.help) {
+    std::cout << nmt::train::train_help_text();
+    return 0;
+  }
+  try {
+    nmt::train::install_stop_signal_handlers();
+    nmt::train::Trainer trainer(std::move(parsed.options), std::cerr);
+    nmt::train::TrainingResult result = trainer.run();
+    if (result.signal != 0) return 128 + result.signal;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "nmt-train: error: " << e.what() << std::endl;
+    return 1;
+  }
+}
