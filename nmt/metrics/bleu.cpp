@@ -100,12 +100,7 @@ std::string Bleu::tokenized_text(std::string_view segment) const {
   }
   std::string tokenized;
   tokenizer_->tokenize(python_rstrip(segment), tokenized);
-  std::string joined;
-  for (const std::string_view token : split_python_whitespace(tokenized)) {
-    if (!joined.empty()) joined.push_back(' ');
-    joined.append(token);
-  }
-  return joined;
+  return tokenized;
 }
 
 void Bleu::count_ngrams_of(const std::vector<std::uint32_t>& ids, int order, NgramCounts& counts) {

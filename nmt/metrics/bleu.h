@@ -96,7 +96,7 @@ class Bleu {
   Signature signature(int num_refs) const;
 
   // The token ids of a segment after sacreBLEU's BLEU preprocessing (lowercase, rstrip, tokenise,
-  // split). Exposed for tests and tools; the string form is tokenized_text().
+  // split). tokenized_text() is the string before the split (BLEU._preprocess_segment).
   const std::vector<std::uint32_t>& preprocess(std::string_view segment);
   std::string tokenized_text(std::string_view segment) const;
 

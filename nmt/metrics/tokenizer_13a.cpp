@@ -8,6 +8,7 @@
 
 #include "nmt/metrics/errors.h"
 #include "nmt/metrics/tokenizers.h"
+#include "nmt/metrics/unicode_text.h"
 
 namespace nmt::metrics {
 namespace {
@@ -55,9 +56,10 @@ void pad_mteval_punctuation(std::string_view line, std::string& out) {
 }
 
 void apply_mteval_regexps(std::string_view line, std::string& out) {
-  thread_local std::string padded;
+  thread_local std::string padded, split;
   pad_mteval_punctuation(line, padded);
-  split_mteval_periods_commas_dashes(padded, out);
+  split_mteval_periods_commas_dashes(padded, split);
+  join_python_words(split, out);  // no leading or trailing spaces, single spaces within
 }
 
 void split_mteval_periods_commas_dashes(std::string_view line, std::string& out) {

@@ -9,8 +9,9 @@
 //   char  tokenizer_char.py                    every character separated by a space
 //   none  tokenizer_none.py                    the line as it is
 //
-// Each tokeniser writes the string sacreBLEU's tokeniser returns; BLEU then splits it with
-// Python's str.split(). No std::regex: each regular expression is a hand-written scan that makes
+// Each tokeniser writes exactly the string sacreBLEU's tokeniser returns (13a, intl and zh join
+// their words with single spaces; char and none keep the line's own whitespace); BLEU then splits
+// it with Python's str.split(). No std::regex: each regular expression is a hand-written scan that makes
 // the same replacements Python's re.sub makes (leftmost, non-overlapping matches).
 #pragma once
 
@@ -77,6 +78,7 @@ class TokenizerNone final : public Tokenizer {
 //   ([^0-9])([\.,])                -> '\1 \2 '   period/comma unless preceded by a digit
 //   ([\.,])([^0-9])                -> ' \1 \2'   period/comma unless followed by a digit
 //   ([0-9])(-)                     -> '\1 \2 '   dash after a digit
+// and then ' '.join(line.split()).
 void apply_mteval_regexps(std::string_view line, std::string& out);
 
 // The two halves of apply_mteval_regexps, for TER's normalisation which works between them:

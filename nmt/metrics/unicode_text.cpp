@@ -119,6 +119,39 @@ std::vector<std::string_view> split_python_whitespace(std::string_view text) {
   return tokens;
 }
 
+void join_python_words(std::string_view text, std::string& out) {
+  out.clear();
+  out.reserve(text.size());
+  const std::size_t n = text.size();
+  std::size_t pos = 0;
+  bool separator_due = false;
+  while (pos < n) {
+    const auto b = static_cast<unsigned char>(text[pos]);
+    std::size_t len;
+    if (b < 0x80) {
+      if (python_is_space(b)) {
+        separator_due = !out.empty();
+        ++pos;
+        continue;
+      }
+      len = 1;
+    } else {
+      if (python_space_length(text, pos) > 0) {
+        separator_due = !out.empty();
+        pos += python_space_length(text, pos);
+        continue;
+      }
+      len = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    }
+    if (separator_due) {
+      out.push_back(' ');
+      separator_due = false;
+    }
+    out.append(text, pos, len);
+    pos += len;
+  }
+}
+
 std::string python_lower(std::string_view text) {
   bool ascii = true;
   for (const char ch : text) ascii &= static_cast<unsigned char>(ch) < 0x80;

@@ -81,6 +81,9 @@ std::string_view python_strip(std::string_view text);
 void split_python_whitespace(std::string_view text, std::vector<std::string_view>& tokens);
 std::vector<std::string_view> split_python_whitespace(std::string_view text);
 
+// ' '.join(text.split()): words separated by single ASCII spaces, no leading or trailing space.
+void join_python_words(std::string_view text, std::string& out);
+
 // str.lower(): full Unicode lowercasing (SpecialCasing's unconditional mappings, e.g. U+0130 ->
 // "i̇", and the Final_Sigma rule), language-independent, as CPython does it. ASCII fast path.
 std::string python_lower(std::string_view text);
