@@ -3,6 +3,8 @@
 
 #include "nmt/autograd/ops_activation.h"
 #include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_dropout.h"
+#include "nmt/autograd/ops_embedding.h"
 #include "nmt/autograd/ops_layer_norm.h"
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/autograd/ops_matmul.h"
