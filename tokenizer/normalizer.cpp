@@ -2,8 +2,8 @@
 #include "tokenizer/normalizer.h"
 
 #include <unicode/bytestream.h>
-#include <unicode/normalizer2.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -26,7 +26,8 @@ const icu::Normalizer2* icu_instance(NormalizationForm form) {
 }
 
 // Byte length of the White_Space character at text[i], or 0 if there is none. White_Space is the
-// Unicode property: U+0009..000D, 0020, 0085, 00A0, 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000.
+// Unicode property: U+0009..000D, 0020, 0085, 00A0, 1680, 2000..200A, 2028, 2029, 202F, 205F, 3000;
+// U+2581 counts too (see normalizer.h).
 std::size_t whitespace_length(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) -> std::uint8_t {
     return k < text.size() ? static_cast<std::uint8_t>(text[k]) : 0;
@@ -42,7 +43,22 @@ std::size_t whitespace_length(std::string_view text, std::size_t i) {
   }
   if (b0 == 0xE2 && b1 == 0x81) return b2 == 0x9F ? 3 : 0;   // U+205F
   if (b0 == 0xE3 && b1 == 0x80) return b2 == 0x80 ? 3 : 0;   // U+3000
+  if (b0 == 0xE2 && b1 == 0x96) return b2 == 0x81 ? 3 : 0;   // U+2581 "▁"
   return 0;
+}
+
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";  // U+FEFF
+
+// text without any U+FEFF, in `storage` if there was one to delete.
+std::string_view without_byte_order_marks(std::string_view text, std::string& storage) {
+  if (text.find(kByteOrderMark) == std::string_view::npos) return text;
+  storage.clear();
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t mark = std::min(text.find(kByteOrderMark, at), text.size());
+    storage.append(text.substr(at, mark - at));
+    at = mark + kByteOrderMark.size();
+  }
+  return storage;
 }
 
 // out = text with each White_Space run turned into one space, none at either end.
@@ -118,8 +134,9 @@ std::string Normalizer::normalize(std::string_view text) const {
 }
 
 void Normalizer::normalize(std::string_view text, std::string& out) const {
-  const auto* icu = static_cast<const icu::Normalizer2*>(icu_normalizer_);
-  if (icu) {
+  std::string without_marks;
+  text = without_byte_order_marks(text, without_marks);  // first, so that ICU composes across them
+  if (const icu::Normalizer2* icu = icu_normalizer_) {
     UErrorCode status = U_ZERO_ERROR;
     const icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
     if (!icu->isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {

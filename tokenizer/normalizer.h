@@ -5,12 +5,16 @@
 //   1. Unicode normalisation with ICU: NFKC (the default; folds compatibility characters such as
 //      the ligature "ﬁ" -> "fi" and full-width "Ａ" -> "A"), NFC (canonical composition only), or none.
 //   2. Whitespace, as SentencePiece sees it: every White_Space character (tab, no-break space,
-//      U+3000, ...) becomes an ASCII space, runs of spaces become one, and leading and trailing
-//      spaces go. SentencePiece is trained with its own normalisation set to "identity", so this is
-//      the whole of it; because the space rules are ours, decode(encode(x)) == normalize(x) exactly.
+//      U+3000, ...) and U+2581 "▁" (SentencePiece's own space marker, which would come back as a
+//      space) becomes an ASCII space, runs of spaces become one, and leading and trailing spaces
+//      go. U+FEFF (byte order mark / zero width no-break space) is deleted. SentencePiece is
+//      trained with its own normalisation set to "identity", so this is the whole of it; because
+//      the space rules are ours, decode(encode(x)) == normalize(x) exactly.
 //
 // Input must be valid UTF-8 (Utf8Checker runs first); ill-formed bytes would come out as U+FFFD.
 #pragma once
+
+#include <unicode/normalizer2.h>
 
 #include <string>
 #include <string_view>
@@ -48,7 +52,7 @@ class Normalizer {
 
  private:
   NormalizerSettings settings_;
-  const void* icu_normalizer_ = nullptr;  // icu::Normalizer2*, kept out of the header
+  const icu::Normalizer2* icu_normalizer_ = nullptr;  // ICU's singleton; null for "none"
 };
 
 }  // namespace nmt::text

@@ -2,6 +2,7 @@
 #include "tokenizer/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 
 namespace nmt::text {
@@ -62,8 +63,8 @@ bool is_valid_utf8(std::string_view text) {
   while (i < text.size()) {
     // Fast path: eight ASCII bytes at a time.
     while (i + 8 <= text.size()) {
-      std::uint64_t word = 0;
-      for (int k = 0; k < 8; ++k) word |= std::uint64_t(static_cast<std::uint8_t>(text[i + k])) << (8 * k);
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
       if (word & 0x8080808080808080ULL) break;
       i += 8;
     }

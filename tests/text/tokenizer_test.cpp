@@ -33,6 +33,9 @@ TEST_CASE("round trip: decode(encode(x)) == normalize(x) on every line of Multi3
         std::string text = raw[i];
         Utf8Checker{InvalidUtf8Policy::error}.check(text, {path, i + 1});
         const std::string normalized = normalizer.normalize(text);
+        if (normalizer.normalize(normalized) != normalized && ++failures <= 5) {
+          FAIL_CHECK(path << ":" << i + 1 << ": normalising twice changes '" << normalized << "'");
+        }
         const std::vector<std::int32_t> ids = model.encode(normalized);
         const std::string decoded = model.decode(ids);
         if (decoded != normalized && ++failures <= 5) {
@@ -65,6 +68,7 @@ TEST_CASE("NFKC folds compatibility characters, NFC keeps them, none keeps every
   CHECK(nfkc.normalize(full_width) == "ABC");
   CHECK(nfc.normalize(full_width) == full_width);
   CHECK(nfkc.normalize(decomposed) == "Caf\xC3\xA9");
+  CHECK(nfkc.normalize("Cafe\xEF\xBB\xBF\xCC\x81") == "Caf\xC3\xA9");  // a BOM goes before composing
   CHECK(nfc.normalize(decomposed) == "Caf\xC3\xA9");
   CHECK(none.normalize(decomposed) == decomposed);
   CHECK(none.normalize(ligature) == ligature);
@@ -76,6 +80,8 @@ TEST_CASE("whitespace: every White_Space run becomes one space, none at the ends
     CHECK(normalizer.normalize("  a\t\tb \xC2\xA0 c\xE3\x80\x80" "d\r") == "a b c d");
     CHECK(normalizer.normalize("\xE2\x80\x83x\xE2\x80\xA8y\xE2\x81\x9F") == "x y");
     CHECK(normalizer.normalize(" \t ") == "");
+    CHECK(normalizer.normalize("\xEF\xBB\xBFHallo\xE2\x96\x81Welt") == "Hallo Welt");  // BOM, U+2581
+    CHECK(normalizer.normalize("x\xEF\xBB\xBF") == "x");
     CHECK(normalizer.normalize("") == "");
   }
 }
@@ -160,6 +166,18 @@ TEST_CASE("unseen characters are spelled as bytes and survive the round trip") {
   const auto ids = model.encode(text);
   for (std::int32_t id : ids) CHECK(id != kUnkId);
   CHECK(model.decode(ids) == text);
+}
+
+TEST_CASE("unusual characters survive the round trip after normalisation") {
+  const SubwordModel& model = joint_multi30k_model();
+  const Normalizer normalizer;
+  for (const std::string& raw : {std::string("ctrl \x01\x1b\x7f end"), std::string("a\xE2\x80\x8B" "b"),  // ZWSP
+                                std::string("\xEF\xBB\xBF" "BOM \xE2\x96\x81 marker"), std::string("\xCC\x81 starts with a mark"),
+                                std::string("\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB family"),  // ZWJ emoji
+                                std::string("\xEA\xB0\x80\xEB\x82\x98 <unk> </s> <pad> <0x41>")}) {
+    const std::string normalized = normalizer.normalize(raw);
+    CHECK(model.decode(model.encode(normalized)) == normalized);
+  }
 }
 
 TEST_CASE("the SentencePiece model round-trips through bytes and through a file") {
