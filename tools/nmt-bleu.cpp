@@ -8,7 +8,10 @@
 // and prints what sacreBLEU's command line prints (sacrebleu/sacrebleu.py main(),
 // utils.print_single_results): JSON by default, text with -f text, one line per segment with -sl.
 // Errors: "nmt-bleu: error: ..." and exit status 1; usage errors exit with 2.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -505,6 +508,7 @@ void warn_if_tokenized(const Corpus& corpus, const Options& opt) {
 
 int run(const Options& opt) {
   const auto started = std::chrono::steady_clock::now();
+  const std::clock_t cpu_started = std::clock();
   const Corpus corpus = read_corpus(opt);
   const int nrefs = static_cast<int>(corpus.references.size());
   if (std::find(opt.metrics.begin(), opt.metrics.end(), "bleu") != opt.metrics.end())
@@ -569,9 +573,11 @@ int run(const Options& opt) {
   if (opt.time) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    char line[128];
-    std::snprintf(line, sizeof line, "nmt-bleu: time: %.3f s for %zu segments\n", seconds,
-                  corpus.hypotheses.size());
+    const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "nmt-bleu: time: %.3f s elapsed (%.3f s CPU) for %zu segments\n", seconds,
+                  cpu_seconds, corpus.hypotheses.size());
     std::cerr << line;
   }
   return 0;

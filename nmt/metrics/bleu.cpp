@@ -103,39 +103,35 @@ std::string Bleu::tokenized_text(std::string_view segment) const {
   return tokenized;
 }
 
-void Bleu::count_ngrams_of(const std::vector<std::uint32_t>& ids, int order, NgramCounts& counts) {
-  keys_.clear();
-  append_ngram_keys(ids, static_cast<std::size_t>(order), 32, keys_);
-  count_ngrams(keys_, counts);
-}
-
 BleuStats Bleu::segment_statistics(std::string_view hypothesis,
                                    const std::vector<std::string_view>& references) {
-  const int max_order = config_.max_ngram_order;
+  const auto max_order = static_cast<std::size_t>(config_.max_ngram_order);
 
-  // References: n-gram counts merged by maximum over references, and their lengths.
-  std::int64_t closest_diff = -1, closest_len = -1;
-  std::vector<std::int64_t> ref_lens;
-  ref_lens.reserve(references.size());
+  // References: n-gram counts, merged by maximum over the references, and their lengths.
+  ref_lens_.clear();
   for (std::size_t r = 0; r < references.size(); ++r) {
     const auto& ids = preprocess(references[r]);
-    ref_lens.push_back(static_cast<std::int64_t>(ids.size()));
-    for (int n = 1; n <= max_order; ++n) {
-      if (r == 0) {
-        count_ngrams_of(ids, n, ref_counts_[n - 1]);
-      } else {
-        count_ngrams_of(ids, n, counts_);
-        merge_max(ref_counts_[n - 1], counts_);
-      }
-    }
+    ref_lens_.push_back(static_cast<std::int64_t>(ids.size()));
+    // With one reference, count straight into the merged table.
+    NgramTable& table = r == 0 ? ref_ngrams_ : one_ref_ngrams_;
+    table.clear(max_order * ids.size());
+    for (std::size_t n = 1; n <= max_order; ++n)
+      add_ngrams(table, ids, n, 32, static_cast<std::uint32_t>(n));
+    if (r > 0)
+      one_ref_ngrams_.for_each([&](const NgramTable::Entry& e) {
+        auto& merged = ref_ngrams_.at(e.key, e.order);
+        merged.count = std::max(merged.count, e.count);
+      });
   }
+  if (references.empty()) ref_ngrams_.clear(0);
 
   BleuStats stats;
   const auto& hyp_ids = preprocess(hypothesis);
   stats.sys_len = static_cast<std::int64_t>(hyp_ids.size());
 
   // _get_closest_ref_len: the closest length, the shorter one on ties.
-  for (const std::int64_t ref_len : ref_lens) {
+  std::int64_t closest_diff = -1, closest_len = -1;
+  for (const std::int64_t ref_len : ref_lens_) {
     const std::int64_t diff = std::abs(stats.sys_len - ref_len);
     if (closest_diff == -1 || diff < closest_diff) {
       closest_diff = diff;
@@ -146,10 +142,10 @@ BleuStats Bleu::segment_statistics(std::string_view hypothesis,
   }
   stats.ref_len = closest_len;
 
-  for (int n = 1; n <= max_order; ++n) {
-    count_ngrams_of(hyp_ids, n, counts_);
-    stats.total[n - 1] = total_count(counts_);
-    stats.correct[n - 1] = references.empty() ? 0 : count_matches(counts_, ref_counts_[n - 1]);
+  // Hypothesis n-grams, each order's matches clipped by the reference counts.
+  for (std::size_t n = 1; n <= max_order; ++n) {
+    stats.total[n - 1] = ngram_count(hyp_ids.size(), n);
+    stats.correct[n - 1] = consume_matches(ref_ngrams_, hyp_ids, n, 32, static_cast<std::uint32_t>(n));
   }
   return stats;
 }

@@ -101,8 +101,6 @@ class Bleu {
   std::string tokenized_text(std::string_view segment) const;
 
  private:
-  void count_ngrams_of(const std::vector<std::uint32_t>& ids, int order, NgramCounts& counts);
-
   BleuConfig config_;
   std::unique_ptr<Tokenizer> tokenizer_;
   Vocabulary vocabulary_;
@@ -110,9 +108,8 @@ class Bleu {
   std::string lowered_, tokenized_;
   std::vector<std::string_view> tokens_;
   std::vector<std::uint32_t> ids_;
-  std::vector<NgramKey> keys_;
-  std::array<NgramCounts, BleuStats::kMaxOrder> ref_counts_;
-  NgramCounts counts_;
+  std::vector<std::int64_t> ref_lens_;
+  NgramTable ref_ngrams_, one_ref_ngrams_;
 };
 
 }  // namespace nmt::metrics

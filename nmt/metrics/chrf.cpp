@@ -72,53 +72,51 @@ std::vector<std::string_view> Chrf::split_words(std::string_view sentence) {
   return words;
 }
 
-void Chrf::extract(std::string_view segment, std::vector<NgramCounts>& counts) {
+void Chrf::extract(std::string_view segment, Symbols& symbols) {
   if (config_.lowercase) {
     lowered_ = python_lower(segment);
     segment = lowered_;
   }
-  counts.resize(static_cast<std::size_t>(config_.char_order + config_.word_order));
-
-  // Character n-grams, over code points, whitespace removed unless asked to keep it.
-  symbols_.clear();
+  // Characters: code points, whitespace removed unless asked to keep it.
+  symbols.chars.clear();
   for (std::size_t pos = 0; pos < segment.size();) {
     const char32_t c = decode_utf8(segment, pos);
-    if (config_.whitespace || !python_is_space(c)) symbols_.push_back(c);
+    if (config_.whitespace || !python_is_space(c)) symbols.chars.push_back(c);
   }
-  for (int n = 1; n <= config_.char_order; ++n) {
-    keys_.clear();
-    append_ngram_keys(symbols_, static_cast<std::size_t>(n), 21, keys_);
-    count_ngrams(keys_, counts[static_cast<std::size_t>(n - 1)]);
-  }
-
-  // Word n-grams (chrF++).
-  if (config_.word_order > 0) {
-    symbols_.clear();
-    for (const std::string_view w : split_words(segment)) symbols_.push_back(vocabulary_.id(w));
-    for (int n = 1; n <= config_.word_order; ++n) {
-      keys_.clear();
-      append_ngram_keys(symbols_, static_cast<std::size_t>(n), 32, keys_);
-      count_ngrams(keys_, counts[static_cast<std::size_t>(config_.char_order + n - 1)]);
-    }
-  }
+  // Words (chrF++ only).
+  symbols.words.clear();
+  if (config_.word_order > 0)
+    for (const std::string_view w : split_words(segment)) symbols.words.push_back(vocabulary_.id(w));
 }
 
 std::vector<std::int64_t> Chrf::segment_statistics(
     std::string_view hypothesis, const std::vector<std::string_view>& references) {
-  extract(hypothesis, hyp_counts_);
-  const std::size_t orders = hyp_counts_.size();
+  const auto char_order = static_cast<std::size_t>(config_.char_order);
+  const auto word_order = static_cast<std::size_t>(config_.word_order);
+  const std::size_t orders = char_order + word_order;
+  extract(hypothesis, hyp_);
 
   std::vector<std::int64_t> best_stats(3 * orders), stats(3 * orders);
   double best_f_score = -1.0;
   for (const std::string_view reference : references) {
-    extract(reference, ref_counts_);
+    extract(reference, ref_);
+    ref_ngrams_.clear(char_order * ref_.chars.size() + word_order * ref_.words.size());
+    // Orders 1..char_order are character n-grams (21-bit code points), the next ones words.
     for (std::size_t i = 0; i < orders; ++i) {
+      const bool chars = i < char_order;
+      const std::size_t n = chars ? i + 1 : i - char_order + 1;
+      const auto& ref_symbols = chars ? ref_.chars : ref_.words;
+      const auto& hyp_symbols = chars ? hyp_.chars : hyp_.words;
+      const unsigned bits = chars ? 21 : 32;
+      const auto tag = static_cast<std::uint32_t>(i);
+      add_ngrams(ref_ngrams_, ref_symbols, n, bits, tag);
       // _get_match_statistics: hypothesis n-grams count only when the reference has some.
-      const std::int64_t n_ref = total_count(ref_counts_[i]);
-      stats[3 * i + 0] = n_ref > 0 ? total_count(hyp_counts_[i]) : 0;
+      const std::int64_t n_ref = ngram_count(ref_symbols.size(), n);
+      stats[3 * i + 0] = n_ref > 0 ? ngram_count(hyp_symbols.size(), n) : 0;
       stats[3 * i + 1] = n_ref;
-      stats[3 * i + 2] = count_matches(hyp_counts_[i], ref_counts_[i]);
+      stats[3 * i + 2] = consume_matches(ref_ngrams_, hyp_symbols, n, bits, tag);
     }
+    // The reference with the best sentence-level F-score wins (the first one on ties).
     const double f_score = compute_f_score(stats);
     if (f_score > best_f_score) {
       best_f_score = f_score;

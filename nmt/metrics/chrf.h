@@ -63,15 +63,17 @@ class Chrf {
   static std::vector<std::string_view> split_words(std::string_view sentence);
 
  private:
-  // Per order n-gram counts of one (preprocessed) segment.
-  void extract(std::string_view segment, std::vector<NgramCounts>& counts);
+  // The code points (whitespace removed unless kept) and word ids of one segment.
+  struct Symbols {
+    std::vector<std::uint32_t> chars, words;
+  };
+  void extract(std::string_view segment, Symbols& symbols);
 
   ChrfConfig config_;
   Vocabulary vocabulary_;
   std::string lowered_;
-  std::vector<std::uint32_t> symbols_;
-  std::vector<NgramKey> keys_;
-  std::vector<NgramCounts> hyp_counts_, ref_counts_;
+  Symbols hyp_, ref_;
+  NgramTable ref_ngrams_;
 };
 
 }  // namespace nmt::metrics
