@@ -3,6 +3,7 @@
 
 #include "nmt/autograd/ops_activation.h"
 #include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_cells.h"
 #include "nmt/autograd/ops_dropout.h"
 #include "nmt/autograd/ops_embedding.h"
 #include "nmt/autograd/ops_layer_norm.h"
