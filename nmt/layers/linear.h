@@ -1,0 +1,34 @@
+// Linear (affine) layer: y = x W + b, applied to the last axis of x.
+// W is [in, out] (the engine's row-major convention), Glorot-uniform initialised; b starts at 0.
+#pragma once
+
+#include <string>
+
+#include "nmt/autograd/ops.h"
+#include "nmt/layers/parameter_store.h"
+#include "nmt/tensor/init.h"
+
+namespace nmt {
+
+class Linear {
+ public:
+  Linear() = default;
+  Linear(ParameterStore& store, const std::string& name, int64_t in, int64_t out, Generator& init,
+         bool bias = true)
+      : weight_(store.add(name + ".weight", init::glorot_uniform({in, out}, 1.f, init))) {
+    if (bias) bias_ = store.add(name + ".bias", init::zeros({out}));
+  }
+
+  // x [..., in] -> [..., out]
+  Var operator()(const Var& x) const {
+    Var y = matmul(x, weight_);
+    return bias_.defined() ? y + bias_ : y;
+  }
+  const Parameter& weight() const { return weight_; }
+
+ private:
+  Parameter weight_;
+  Parameter bias_;
+};
+
+}  // namespace nmt

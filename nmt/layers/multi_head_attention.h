@@ -1,0 +1,56 @@
+// Multi-head scaled dot-product attention (Vaswani et al. 2017, section 3.2):
+//   Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k) + mask) V                       (eq. 1)
+//   MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W^O,
+//     head_i = Attention(Q W_i^Q, K W_i^K, V W_i^V)
+// The h heads' projections are one matrix each (d -> d, heads side by side); self-attention
+// projects queries, keys and values with one fused [d, 3d] matrix, encoder-decoder attention
+// its queries with [d, d] and the encoder output's keys and values with one [d, 2d].
+//
+// Shapes: B batch, T query positions, S key positions, H heads, d_k = d / H.
+// Masks are additive (0 = visible, -inf = hidden) and broadcast to [B, H, T, S].
+#pragma once
+
+#include <string>
+
+#include "nmt/layers/linear.h"
+
+namespace nmt {
+
+class MultiHeadAttention {
+ public:
+  // Keys and values, split into heads: [B, H, S, d_k] each.
+  struct KeysValues {
+    Var keys, values;
+  };
+
+  MultiHeadAttention() = default;
+  MultiHeadAttention(ParameterStore& store, const std::string& name, int64_t d_model, int64_t heads,
+                     bool self_attention, Generator& init);
+
+  // Self-attention over x [B, T, d] -> [B, T, d].
+  Var self_attend(const Var& x, const Tensor& mask);
+  // Incremental self-attention for one new position x [N, 1, d]: appends its keys and values to
+  // `cache` (empty at the first step) and attends over all positions so far.
+  Var self_attend_step(const Var& x, KeysValues& cache);
+
+  // Encoder-decoder attention: the encoder output's keys and values, computed once per sentence.
+  KeysValues project_memory(const Var& memory) const;
+  // Queries x [B, T, d] attend to `memory` -> [B, T, d].
+  Var attend(const Var& x, const KeysValues& memory, const Tensor& mask);
+
+  // Attention weights of the last call, [B, H, T, S] (kept only when asked to).
+  void keep_weights(bool keep) { keep_weights_ = keep; }
+  const Tensor& last_weights() const { return last_weights_; }
+
+ private:
+  Var split_heads(const Var& x) const;   // [B, T, d] -> [B, H, T, d_k]
+  Var merge_heads(const Var& x) const;   // [B, H, T, d_k] -> [B, T, d]
+  Var attention(const Var& q, const Var& k, const Var& v, const Tensor& mask);  // eq. 1
+
+  int64_t d_model_ = 0, heads_ = 0, d_k_ = 0;
+  Linear qkv_, q_, kv_, out_;
+  bool keep_weights_ = false;
+  Tensor last_weights_;
+};
+
+}  // namespace nmt

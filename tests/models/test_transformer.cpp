@@ -1,0 +1,84 @@
+// The Transformer: gradients of the whole model, incremental decoding against teacher forcing,
+// masks, and configuration errors.
+#include <doctest/doctest.h>
+
+#include "nmt/models/transformer.h"
+#include "tests/models/model_checks.h"
+
+using namespace nmt;
+using nmt::testing::ids;
+
+namespace {
+
+ModelConfig tiny_transformer(bool pre_norm, bool tied, std::string activation = "relu") {
+  ModelConfig c;
+  c.type = "transformer";
+  c.vocab_size = 13;
+  c.d_model = 8;
+  c.heads = 2;
+  c.d_ff = 12;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.dropout = 0.f;
+  c.pre_norm = pre_norm;
+  c.tie_embeddings = tied;
+  c.activation = activation;
+  c.max_positions = 32;
+  return c;
+}
+
+// Two sentences, the second padded: source = pieces + eos (3), target input = bos (2) + pieces.
+const Tensor kSource = ids({2, 5}, {5, 6, 7, 8, 3, 9, 10, 3, 0, 0});
+const Tensor kTargetIn = ids({2, 4}, {2, 11, 12, 4, 2, 4, 0, 0});
+
+}  // namespace
+
+TEST_CASE("transformer: whole-model gradient check (post-norm, tied; pre-norm, untied, GELU)") {
+  Generator init(1);
+  auto post = build_model(tiny_transformer(false, true), init);
+  nmt::testing::check_model_gradients(*post, kSource, kTargetIn);
+  auto pre = build_model(tiny_transformer(true, false, "gelu"), init);
+  nmt::testing::check_model_gradients(*pre, kSource, kTargetIn);
+}
+
+TEST_CASE("transformer: incremental decoding with caches equals teacher forcing") {
+  Generator init(2);
+  for (bool pre_norm : {false, true}) {
+    auto model = build_model(tiny_transformer(pre_norm, true), init);
+    nmt::testing::check_incremental_decoding(*model, kSource, kTargetIn);
+  }
+}
+
+TEST_CASE("transformer: padding never changes the result of a sentence") {
+  Generator init(3);
+  auto model = build_model(tiny_transformer(false, true), init);
+  NoGradGuard no_grad;
+  Tensor alone = model->logits(ids({1, 3}, {9, 10, 3}), ids({1, 2}, {2, 4}), false).value();
+  Tensor padded = model->logits(ids({1, 5}, {9, 10, 3, 0, 0}), ids({1, 2}, {2, 4}), false).value();
+  REQUIRE(alone.numel() == padded.numel());
+  for (int64_t i = 0; i < alone.numel(); ++i) CHECK(alone.f32()[i] == doctest::Approx(padded.f32()[i]).epsilon(1e-5));
+}
+
+TEST_CASE("transformer: same seed, same parameters; parameter names are stable") {
+  Generator a(7), b(7);
+  auto m1 = build_model(tiny_transformer(false, true), a);
+  auto m2 = build_model(tiny_transformer(false, true), b);
+  REQUIRE(m1->parameters().all().size() == m2->parameters().all().size());
+  for (std::size_t i = 0; i < m1->parameters().all().size(); ++i)
+    CHECK(m1->parameters().all()[i].value().to_vector() == m2->parameters().all()[i].value().to_vector());
+  CHECK(m1->parameters().find("embedding") != nullptr);
+  CHECK(m1->parameters().find("decoder.1.cross_attention.kv.weight") != nullptr);
+}
+
+TEST_CASE("transformer: configuration errors name the setting") {
+  Generator init(1);
+  ModelConfig c = tiny_transformer(false, true);
+  c.heads = 3;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("not divisible by 3 heads"), std::invalid_argument);
+  c = tiny_transformer(false, true, "swish");
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown activation 'swish'"), std::invalid_argument);
+  c.type = "lstm-lm";
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown model type 'lstm-lm'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"d_modle", "3"}}), "unknown model setting 'd_modle'", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"d_model", "x"}}), doctest::Contains("invalid value 'x'"), std::invalid_argument);
+}
