@@ -1,0 +1,220 @@
+// nmt-translate: raw text in (stdin or -i FILE), detokenised translations out (stdout), one line
+// out per line in, in order; an empty line gives an empty line. It streams: each batch is written
+// and flushed as soon as it is translated, and a batch holds only the lines that were already
+// waiting (nmt/search/line_reader.h), so a person typing gets each line answered at once.
+// Search: nmt/search/search.h (beam search as the PyTorch peer's translate.py does it).
+//
+// Output per line:  translation [||| alignment] [||| attention]
+// --n-best K:       id ||| translation ||| score [||| alignment] [||| attention]   (K lines, Moses)
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "nmt/models/model_file.h"
+#include "nmt/search/alignment.h"
+#include "nmt/search/attention_svg.h"
+#include "nmt/search/line_reader.h"
+#include "nmt/search/translator.h"
+#include "nmt/tensor/threading.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Lines read at once at most (when that many are waiting): the translator sorts them by length
+// before batching, so a larger window means less wasted work on finished sentences.
+constexpr std::size_t kWindowBatches = 16;
+
+struct Settings {
+  std::string model, input, attention_svg;
+  int beam = 5, batch = 32, threads = 0, n_best = 0, max_length = 0, max_source_length = 0;
+  float max_length_ratio = 2.0f, alpha = 0.6f;
+  int max_length_offset = 10;
+  std::string normalize = "average";
+  bool alignment = false, attention = false;
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+po::options_description describe(Settings& s) {
+  po::options_description o("nmt-translate -m MODEL [options] < input > output\nOptions");
+  o.add_options()
+      ("help,h", "print this help")
+      ("model,m", po::value(&s.model), "model file written by nmt-train (required)")
+      ("input,i", po::value(&s.input), "read this file instead of stdin")
+      ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
+      ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch")
+      ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
+      ("normalize", po::value(&s.normalize)->default_value("average"),
+       "length normalisation of hypothesis scores: wu ((5+|Y|)^alpha/6^alpha, Wu et al. 2016), average "
+       "(score / length, as the PyTorch peer) or none")
+      ("alpha", po::value(&s.alpha)->default_value(0.6f, "0.6"), "exponent of --normalize wu")
+      ("max-length-ratio", po::value(&s.max_length_ratio)->default_value(2.0f, "2"),
+       "longest output = ratio * source length + offset (subwords, EOS included) ...")
+      ("max-length-offset", po::value(&s.max_length_offset)->default_value(10), "... + this offset")
+      ("max-length", po::value(&s.max_length)->default_value(0),
+       "absolute cap on the output length in subwords (0 = the model's limit)")
+      ("max-source-length", po::value(&s.max_source_length)->default_value(0),
+       "longer sources are cut to this many subwords, with a warning (0 = the model's limit)")
+      ("n-best", po::value(&s.n_best)->default_value(0),
+       "print the K best translations of each line as 'id ||| translation ||| score' (Moses format, "
+       "id from 0, score = normalised log-probability); K <= beam")
+      ("alignment", po::bool_switch(&s.alignment),
+       "append ' ||| ' and hard alignments 'src-tgt' (subword positions from 0, attention argmax)")
+      ("attention", po::bool_switch(&s.attention),
+       "append ' ||| ' and the attention weights: one comma-separated row per output subword (EOS "
+       "included), rows separated by spaces")
+      ("attention-svg", po::value(&s.attention_svg),
+       "write one SVG attention heatmap per line into this directory (line-000001.svg, ...)");
+  return o;
+}
+
+Settings parse(int argc, char** argv, bool& help) {
+  Settings s;
+  po::options_description options = describe(s);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    throw UsageError("unknown option '" + e.get_option_name() + "'");
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  help = vm.count("help") > 0;
+  if (help) {
+    std::cout << "Translates raw text, one sentence per line, with a model trained by nmt-train.\n\n"
+              << options << std::endl;
+    return s;
+  }
+  if (s.model.empty()) throw UsageError("--model (-m) is required");
+  if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
+  if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");
+  if (s.threads < 0) throw UsageError("--threads must not be negative");
+  if (s.n_best < 0 || s.n_best > s.beam)
+    throw UsageError("--n-best must be between 0 and --beam (" + std::to_string(s.beam) + "), got " +
+                     std::to_string(s.n_best));
+  if (s.max_length < 0) throw UsageError("--max-length must not be negative");
+  if (s.max_source_length < 0) throw UsageError("--max-source-length must not be negative");
+  if (!(s.max_length_ratio >= 0)) throw UsageError("--max-length-ratio must not be negative");
+  try {
+    nmt::parse_normalization(s.normalize);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--normalize: ") + e.what());
+  }
+  return s;
+}
+
+// One output line for hypothesis h.
+void append_fields(std::string& out, const nmt::Hypothesis* h, const Settings& s) {
+  if (s.alignment) out += " ||| " + (h ? nmt::format_alignment(nmt::hard_alignment(*h)) : std::string());
+  if (s.attention) out += " ||| " + (h ? nmt::format_attention(*h) : std::string());
+}
+
+void write_svg(const std::string& dir, std::size_t line, const nmt::Translation& t, const nmt::Translator& translator) {
+  char name[64];
+  std::snprintf(name, sizeof name, "line-%06zu.svg", line);
+  const std::string path = (std::filesystem::path(dir) / name).string();
+  std::ofstream file(path);
+  const nmt::Hypothesis& h = t.result.best();
+  nmt::write_attention_svg(file, h, translator.pieces(t.source, true), translator.pieces(h.tokens, true),
+                           "line " + std::to_string(line) + ": " + t.text);
+  file.close();
+  if (!file) throw std::runtime_error("cannot write attention heatmap '" + path + "': " + std::strerror(errno));
+}
+
+int run(const Settings& s) {
+  nmt::set_num_threads(s.threads);
+  nmt::LoadedModel loaded = nmt::load_model(s.model);
+  nmt::TranslatorOptions options;
+  options.batch_size = s.batch;
+  options.max_source_length = s.max_source_length;
+  options.search.beam = s.beam;
+  options.search.n_best = std::max(1, s.n_best);
+  options.search.length_penalty = {nmt::parse_normalization(s.normalize), s.alpha};
+  options.search.max_length_ratio = s.max_length_ratio;
+  options.search.max_length_offset = s.max_length_offset;
+  options.search.max_length_cap = s.max_length;
+  options.search.attention = s.alignment || s.attention || !s.attention_svg.empty();
+  nmt::Translator translator(*loaded.model, loaded.tokenizer(), options);
+
+  if (!s.attention_svg.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(s.attention_svg, error);
+    if (error) throw std::runtime_error("cannot create --attention-svg directory '" + s.attention_svg + "': " + error.message());
+  }
+  int fd = 0;
+  std::string input_name = "<stdin>";
+  if (!s.input.empty()) {
+    fd = ::open(s.input.c_str(), O_RDONLY);
+    if (fd < 0) throw std::runtime_error("cannot open input file '" + s.input + "': " + std::strerror(errno));
+    input_name = s.input;
+  }
+  nmt::LineReader reader(fd);
+  std::vector<std::string> lines;
+  std::string out;
+  std::size_t next_line = 1;  // 1-based number of lines[0]
+  while (reader.next_batch(lines, static_cast<std::size_t>(s.batch) * kWindowBatches)) {
+    const std::vector<nmt::Translation> translations = translator.translate(lines, input_name, next_line);
+    out.clear();
+    for (std::size_t i = 0; i < translations.size(); ++i) {
+      const nmt::Translation& t = translations[i];
+      const std::size_t line = next_line + i;
+      if (s.n_best > 0) {
+        if (t.empty()) {
+          out += std::to_string(line - 1) + " |||  ||| 0";
+          append_fields(out, nullptr, s);
+          out += '\n';
+        }
+        for (const nmt::Hypothesis& h : t.result.hypotheses) {
+          char score[32];
+          std::snprintf(score, sizeof score, "%.4f", static_cast<double>(h.normalized));
+          out += std::to_string(line - 1) + " ||| " + translator.detokenize(h.tokens) + " ||| " + score;
+          append_fields(out, &h, s);
+          out += '\n';
+        }
+      } else {
+        out += t.text;
+        append_fields(out, t.empty() ? nullptr : &t.result.best(), s);
+        out += '\n';
+      }
+      if (!s.attention_svg.empty() && !t.empty()) write_svg(s.attention_svg, line, t, translator);
+    }
+    next_line += lines.size();
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
+      throw std::runtime_error(std::string("cannot write the translations: ") + std::strerror(errno));
+  }
+  if (fd != 0) ::close(fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  try {
+    bool help = false;
+    settings = parse(argc, argv, help);
+    if (help) return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "nmt-translate: " << e.what() << "\n(nmt-translate --help lists every option)" << std::endl;
+    return 2;
+  }
+  try {
+    return run(settings);
+  } catch (const std::exception& e) {
+    std::cerr << "nmt-translate: error: " << e.what() << std::endl;
+    return 1;
+  }
+}
