@@ -33,9 +33,12 @@ const Tensor kTargetIn = ids({2, 4}, {2, 11, 12, 4, 2, 4, 0, 0});
 
 }  // namespace
 
-TEST_CASE("transformer: whole-model gradient check (post-norm, tied; pre-norm, untied, GELU)") {
+// GELU rather than ReLU here: central differences across a ReLU kink are meaningless, and with
+// a few hundred ReLU units one of them always lies within eps of its kink. (relu's own gradient
+// is checked in the engine's tests.)
+TEST_CASE("transformer: whole-model gradient check (post-norm, tied; pre-norm, untied)") {
   Generator init(1);
-  auto post = build_model(tiny_transformer(false, true), init);
+  auto post = build_model(tiny_transformer(false, true, "gelu"), init);
   nmt::testing::check_model_gradients(*post, kSource, kTargetIn);
   auto pre = build_model(tiny_transformer(true, false, "gelu"), init);
   nmt::testing::check_model_gradients(*pre, kSource, kTargetIn);
