@@ -4,6 +4,7 @@
 // Every pattern is ASCII, so the scans work on bytes: a byte of a multi-byte UTF-8 character is
 // never an ASCII digit or punctuation mark, exactly as the character itself is not, so matching on
 // bytes finds the same matches as Python's re on characters.
+#include <array>
 #include <string>
 
 #include "nmt/metrics/errors.h"
@@ -14,7 +15,6 @@ namespace nmt::metrics {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_period_or_comma(char c) { return c == '.' || c == ','; }
 
 // [\{-\~\[-\` -\&\(-\+\:-\@\/]: the ranges {-~, [-`, space-&, (-+, :-@ and '/'.
 bool is_mteval_punct(char c) {
@@ -42,17 +42,23 @@ void replace_all(std::string& text, std::string_view old_text, std::string_view 
 
 void pad_mteval_punctuation(std::string_view line, std::string& out) {
   // 1. ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> ' \1 '
+  static const auto is_punct = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 128; ++c) table[static_cast<std::size_t>(c)] = is_mteval_punct(static_cast<char>(c));
+    return table;
+  }();
   out.clear();
   out.reserve(line.size() * 2 + 2);
-  for (const char c : line) {
-    if (is_mteval_punct(c)) {
-      out.push_back(' ');
-      out.push_back(c);
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (!is_punct[static_cast<unsigned char>(line[i])]) continue;
+    out.append(line, run, i - run);
+    out.push_back(' ');
+    out.push_back(line[i]);
+    out.push_back(' ');
+    run = i + 1;
   }
+  out.append(line, run);
 }
 
 void apply_mteval_regexps(std::string_view line, std::string& out) {
@@ -62,50 +68,73 @@ void apply_mteval_regexps(std::string_view line, std::string& out) {
   join_python_words(split, out);  // no leading or trailing spaces, single spaces within
 }
 
+// The three substitutions below only touch the bytes around '.', ',' and '-', so each scan jumps
+// from one of those to the next and copies the bytes in between as they are. A match is always
+// the leftmost one at or after the end of the previous match, as in re.sub.
 void split_mteval_periods_commas_dashes(std::string_view line, std::string& out) {
   thread_local std::string a, b;
+  constexpr auto npos = std::string_view::npos;
 
   // 2. ([^0-9])([\.,]) -> '\1 \2 '
   b.clear();
   b.reserve(line.size() + 16);
-  for (std::size_t i = 0; i < line.size();) {
-    if (i + 1 < line.size() && !is_digit(line[i]) && is_period_or_comma(line[i + 1])) {
-      b.push_back(line[i]);
+  std::size_t pos = 0;  // bytes before pos are done
+  for (std::size_t search = 1;;) {
+    const std::size_t j = line.find_first_of(".,", search);
+    if (j == npos) break;
+    if (j >= pos + 1 && !is_digit(line[j - 1])) {
+      b.append(line, pos, j - pos);
       b.push_back(' ');
-      b.push_back(line[i + 1]);
+      b.push_back(line[j]);
       b.push_back(' ');
-      i += 2;
+      pos = j + 1;
+      search = pos + 1;
     } else {
-      b.push_back(line[i++]);
+      search = j + 1;
     }
   }
+  b.append(line, pos);
 
   // 3. ([\.,])([^0-9]) -> ' \1 \2'
+  const std::string_view bv = b;
   a.clear();
-  for (std::size_t i = 0; i < b.size();) {
-    if (i + 1 < b.size() && is_period_or_comma(b[i]) && !is_digit(b[i + 1])) {
+  a.reserve(bv.size() + 16);
+  pos = 0;
+  for (std::size_t search = 0;;) {
+    const std::size_t j = bv.find_first_of(".,", search);
+    if (j == npos) break;
+    if (j + 1 < bv.size() && !is_digit(bv[j + 1])) {
+      a.append(bv, pos, j - pos);
       a.push_back(' ');
-      a.push_back(b[i]);
+      a.push_back(bv[j]);
       a.push_back(' ');
-      a.push_back(b[i + 1]);
-      i += 2;
+      a.push_back(bv[j + 1]);
+      pos = j + 2;
+      search = pos;
     } else {
-      a.push_back(b[i++]);
+      search = j + 1;
     }
   }
+  a.append(bv, pos);
 
   // 4. ([0-9])(-) -> '\1 \2 '
+  const std::string_view av = a;
   out.clear();
-  out.reserve(a.size() + 8);
-  for (std::size_t i = 0; i < a.size();) {
-    if (i + 1 < a.size() && is_digit(a[i]) && a[i + 1] == '-') {
-      out.push_back(a[i]);
+  out.reserve(av.size() + 8);
+  pos = 0;
+  for (std::size_t search = 1;;) {
+    const std::size_t j = av.find('-', search);
+    if (j == npos) break;
+    if (j >= pos + 1 && is_digit(av[j - 1])) {
+      out.append(av, pos, j - pos);
       out.append(" - ");
-      i += 2;
+      pos = j + 1;
+      search = pos + 1;
     } else {
-      out.push_back(a[i++]);
+      search = j + 1;
     }
   }
+  out.append(av, pos);
 }
 
 void Tokenizer13a::tokenize(std::string_view line, std::string& out) const {

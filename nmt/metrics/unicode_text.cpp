@@ -124,31 +124,25 @@ void join_python_words(std::string_view text, std::string& out) {
   out.reserve(text.size());
   const std::size_t n = text.size();
   std::size_t pos = 0;
-  bool separator_due = false;
   while (pos < n) {
-    const auto b = static_cast<unsigned char>(text[pos]);
+    // Skip whitespace.
     std::size_t len;
-    if (b < 0x80) {
-      if (python_is_space(b)) {
-        separator_due = !out.empty();
+    while (pos < n && (len = python_space_length(text, pos)) > 0) pos += len;
+    if (pos >= n) break;
+    // Copy one word.
+    const std::size_t begin = pos;
+    while (pos < n) {
+      const auto b = static_cast<unsigned char>(text[pos]);
+      if (b < 0x80) {
+        if (python_is_space(b)) break;
         ++pos;
-        continue;
+      } else {
+        if (python_space_length(text, pos) > 0) break;
+        pos += b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
       }
-      len = 1;
-    } else {
-      if (python_space_length(text, pos) > 0) {
-        separator_due = !out.empty();
-        pos += python_space_length(text, pos);
-        continue;
-      }
-      len = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     }
-    if (separator_due) {
-      out.push_back(' ');
-      separator_due = false;
-    }
-    out.append(text, pos, len);
-    pos += len;
+    if (!out.empty()) out.push_back(' ');
+    out.append(text, begin, pos - begin);
   }
 }
 
