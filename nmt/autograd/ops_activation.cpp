@@ -7,9 +7,9 @@
 // for any thread count).
 #include "nmt/autograd/ops_activation.h"
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/fast_math.h"
 #include "nmt/tensor/kernel_dispatch.h"
-#include "nmt/tensor/threading.h"
 
 namespace nmt {
 namespace {
@@ -71,7 +71,6 @@ struct Log {  // y = ln x, dx = g / x
 
 template <class Op>
 NMT_KERNEL void forward_kernel(const float* x, float* y, int64_t n) {
-#pragma omp parallel for if (n > kParallelThreshold)
   for (int64_t i = 0; i < n; ++i) y[i] = Op::f(x[i]);
 }
 
@@ -79,28 +78,33 @@ NMT_KERNEL void forward_kernel(const float* x, float* y, int64_t n) {
 template <class Op>
 NMT_KERNEL void backward_kernel(const float* x, const float* y, const float* g, float* dx, int64_t n,
                                 bool accumulate) {
-  if (accumulate) {
-#pragma omp parallel for if (n > kParallelThreshold)
+  if (accumulate)
     for (int64_t i = 0; i < n; ++i) dx[i] += Op::grad(x[i], y[i], g[i]);
-  } else {
-#pragma omp parallel for if (n > kParallelThreshold)
+  else
     for (int64_t i = 0; i < n; ++i) dx[i] = Op::grad(x[i], y[i], g[i]);
-  }
 }
 
 template <class Op>
 void unary_backward(Node& node) {
   bool accumulate;
-  if (Tensor* dx = node.input_grad(0, &accumulate))
-    backward_kernel<Op>(node.input(0)->value.f32(), node.value.f32(), node.grad.f32(), dx->f32(), dx->numel(),
-                        accumulate);
+  if (Tensor* dx = node.input_grad(0, &accumulate)) {
+    const float* x = node.input(0)->value.f32();
+    const float* y = node.value.f32();
+    const float* g = node.grad.f32();
+    float* d = dx->f32();
+    parallel_chunks(dx->numel(), [&](int64_t b, int64_t e) {
+      backward_kernel<Op>(x + b, y + b, g + b, d + b, e - b, accumulate);
+    });
+  }
 }
 
 template <class Op>
 Var unary(const Var& x) {
   const Tensor& in = x.value();
   Tensor out = Tensor::empty(in.shape());
-  forward_kernel<Op>(in.f32(), out.f32(), in.numel());
+  const float* src = in.f32();
+  float* dst = out.f32();
+  parallel_chunks(in.numel(), [&](int64_t b, int64_t e) { forward_kernel<Op>(src + b, dst + b, e - b); });
   // Backward needs only x (an input, kept by the node) and y (the node's value).
   return Var::make_result(Op::kName, std::move(out), {x}, unary_backward<Op>);
 }

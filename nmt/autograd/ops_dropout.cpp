@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/kernel_dispatch.h"
-#include "nmt/tensor/threading.h"
 
 namespace nmt {
 namespace {
@@ -29,20 +29,21 @@ void draw_mask(float* mask, int64_t n, uint64_t threshold, float scale, Generato
 
 // out (=|+=) a * b
 NMT_KERNEL void multiply(const float* a, const float* b, float* out, int64_t n, bool accumulate) {
-  if (accumulate) {
-#pragma omp parallel for if (n > kParallelThreshold)
+  if (accumulate)
     for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
-  } else {
-#pragma omp parallel for if (n > kParallelThreshold)
+  else
     for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
-  }
+}
+
+void multiply_parallel(const float* a, const float* b, float* out, int64_t n, bool accumulate) {
+  parallel_chunks(n, [&](int64_t s, int64_t e) { multiply(a + s, b + s, out + s, e - s, accumulate); });
 }
 
 // saved[0]: the mask.
 void dropout_backward(Node& node) {
   bool accumulate;
   if (Tensor* dx = node.input_grad(0, &accumulate))
-    multiply(node.grad.f32(), node.saved[0].f32(), dx->f32(), dx->numel(), accumulate);
+    multiply_parallel(node.grad.f32(), node.saved[0].f32(), dx->f32(), dx->numel(), accumulate);
 }
 
 }  // namespace
@@ -57,7 +58,7 @@ Var dropout(const Var& x, float p, Generator& gen, bool training) {
   Tensor mask = Tensor::empty(x.shape());
   draw_mask(mask.f32(), n, threshold, scale, gen);
   Tensor out = Tensor::empty(x.shape());
-  multiply(x.value().f32(), mask.f32(), out.f32(), n, false);
+  multiply_parallel(x.value().f32(), mask.f32(), out.f32(), n, false);
   Var y = Var::make_result("dropout", std::move(out), {x}, dropout_backward);
   if (Node* node = y.recording()) node->saved[0] = std::move(mask);
   return y;

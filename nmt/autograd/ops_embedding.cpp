@@ -10,18 +10,18 @@
 #include <stdexcept>
 #include <string>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/kernel_dispatch.h"
-#include "nmt/tensor/threading.h"
 
 namespace nmt {
 namespace {
 
-// Throws std::out_of_range unless every id is in [0, rows).
-void check_ids(const char* op, const Tensor& ids, int64_t rows, const std::string& what) {
+// The first id outside [0, rows), or -1 when all are valid.
+int64_t first_bad_id(const Tensor& ids, int64_t rows) {
   const int32_t* p = ids.i32();
   for (int64_t k = 0, m = ids.numel(); k < m; ++k)
-    if (p[k] < 0 || p[k] >= rows)
-      throw std::out_of_range(std::string(op) + ": id " + std::to_string(p[k]) + " out of range for " + what);
+    if (p[k] < 0 || p[k] >= rows) return k;
+  return -1;
 }
 
 void check_int32(const char* op, const Tensor& ids) {
@@ -31,9 +31,9 @@ void check_int32(const char* op, const Tensor& ids) {
 
 // y[k, :] = x[ids[k], :], rows of d floats.
 void gather_rows(const float* x, const int32_t* ids, int64_t m, int64_t d, float* y) {
-#pragma omp parallel for if (m * d > kParallelThreshold)
-  for (int64_t k = 0; k < m; ++k)
+  parallel_for(m, m * d, [&](int64_t k) {
     std::memcpy(y + k * d, x + static_cast<int64_t>(ids[k]) * d, static_cast<std::size_t>(d) * sizeof(float));
+  });
 }
 
 NMT_KERNEL void add_row(float* dst, const float* src, int64_t d) {
@@ -44,14 +44,11 @@ NMT_KERNEL void add_row(float* dst, const float* src, int64_t d) {
 // dst ([rows, d]) is zeroed first unless accumulating.
 void scatter_add_rows(const float* g, const int32_t* ids, int64_t m, int64_t d, float* dst, int64_t rows,
                       int32_t skip, bool accumulate) {
-  if (!accumulate) {
-    const int64_t n = rows * d;
-    constexpr int64_t kBlock = 1 << 15;
-#pragma omp parallel for if (n > kParallelThreshold)
-    for (int64_t b = 0; b < n; b += kBlock)
-      std::memset(dst + b, 0, static_cast<std::size_t>(std::min(kBlock, n - b)) * sizeof(float));
-  }
-  if (m * d <= kParallelThreshold) {
+  if (!accumulate)
+    parallel_chunks(rows * d, [&](int64_t b, int64_t e) {
+      std::memset(dst + b, 0, static_cast<std::size_t>(e - b) * sizeof(float));
+    });
+  if (!go_parallel(m * d)) {
     for (int64_t k = 0; k < m; ++k)
       if (ids[k] != skip) add_row(dst + static_cast<int64_t>(ids[k]) * d, g + k * d, d);
     return;
@@ -72,11 +69,10 @@ void scatter_add_rows(const float* g, const int32_t* ids, int64_t m, int64_t d, 
   }
   for (int64_t k = 0; k < m; ++k)
     if (ids[k] != skip) order[end[ids[k]]++] = static_cast<int32_t>(k);  // now end[r] = end of row r
-#pragma omp parallel for schedule(dynamic, 64)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, m * d, [&](int64_t r) {
     float* row = dst + r * d;
     for (int32_t i = r == 0 ? 0 : end[r - 1]; i < end[r]; ++i) add_row(row, g + static_cast<int64_t>(order[i]) * d, d);
-  }
+  });
 }
 
 // saved[0]: the ids; ints[0]: the id that gets no gradient (-1: none).
@@ -109,10 +105,12 @@ Var embedding(const Var& table, const Tensor& ids, int32_t padding_id) {
   check_int32("embedding", ids);
   if (ids.rank() >= Shape::kMaxRank) shape_error("embedding", "ids have too many axes:", ids.shape());
   const int64_t vocabulary = table.dim(0);
-  const std::string what = "a vocabulary of " + std::to_string(vocabulary);
   if (padding_id >= vocabulary)
-    throw std::out_of_range("embedding: padding id " + std::to_string(padding_id) + " out of range for " + what);
-  check_ids("embedding", ids, vocabulary, what);
+    throw std::out_of_range("embedding: padding id " + std::to_string(padding_id) +
+                            " out of range for a vocabulary of " + std::to_string(vocabulary));
+  if (const int64_t k = first_bad_id(ids, vocabulary); k >= 0)
+    throw std::out_of_range("embedding: id " + std::to_string(ids.i32()[k]) + " out of range for a vocabulary of " +
+                            std::to_string(vocabulary));
   Shape out_shape = ids.shape();
   out_shape.push_back(table.dim(1));
   return gather("embedding", table, ids, out_shape, padding_id < 0 ? -1 : padding_id);
@@ -122,7 +120,9 @@ Var select_rows(const Var& x, const Tensor& ids) {
   if (x.rank() == 0) shape_error("select_rows", "needs x with at least one axis, got", x.shape());
   check_int32("select_rows", ids);
   if (ids.rank() != 1) shape_error("select_rows", "needs ids of shape [M], got", ids.shape());
-  check_ids("select_rows", ids, x.dim(0), std::to_string(x.dim(0)) + " rows of shape " + x.shape().str());
+  if (const int64_t k = first_bad_id(ids, x.dim(0)); k >= 0)
+    throw std::out_of_range("select_rows: id " + std::to_string(ids.i32()[k]) + " out of range for " +
+                            std::to_string(x.dim(0)) + " rows of shape " + x.shape().str());
   Shape out_shape = x.shape();
   out_shape[0] = ids.dim(0);
   return gather("select_rows", x, ids, out_shape, -1);

@@ -13,18 +13,17 @@
 #include <limits>
 
 #include "nmt/autograd/ops_shape.h"  // normalize_axis
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/kernel_dispatch.h"
-#include "nmt/tensor/threading.h"
 
 namespace nmt {
 namespace {
 
 // ---- one axis -------------------------------------------------------------------------------
 
-// Reducing the last axis: y[o] = s * sum_j x[o, j].
-NMT_KERNEL void reduce_rows(const float* x, float* y, int64_t outer, int64_t n, float scale) {
-#pragma omp parallel for if (outer * n > kParallelThreshold)
-  for (int64_t o = 0; o < outer; ++o) {
+// Reducing the last axis: y[o] = s * sum_j x[o, j] for rows o in [begin, end).
+NMT_KERNEL void reduce_rows(const float* x, float* y, int64_t begin, int64_t end, int64_t n, float scale) {
+  for (int64_t o = begin; o < end; ++o) {
     const float* row = x + o * n;
     float s = 0.0f;
 #pragma omp simd reduction(+ : s)
@@ -33,50 +32,59 @@ NMT_KERNEL void reduce_rows(const float* x, float* y, int64_t outer, int64_t n, 
   }
 }
 
-// Reducing an inner axis: y[o, i] = s * sum_j x[o, j, i], in blocks of the inner axis so that
-// an output block stays in L1 while the n slices are added into it.
-NMT_KERNEL void reduce_middle(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, float scale) {
+// Reducing an inner axis, one block [begin, end) of the inner axis of one outer index:
+// out[i] = s * sum_j in[j, i]. The block of out stays in L1 while the n slices are added.
+NMT_KERNEL void reduce_block(const float* in, float* out, int64_t n, int64_t inner, int64_t begin, int64_t end,
+                             float scale) {
+  for (int64_t i = begin; i < end; ++i) out[i] = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    const float* slice = in + j * inner;
+    for (int64_t i = begin; i < end; ++i) out[i] += slice[i];
+  }
+  if (scale != 1.0f)
+    for (int64_t i = begin; i < end; ++i) out[i] *= scale;
+}
+
+void reduce_forward(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, float scale) {
+  if (inner == 1) {
+    constexpr int64_t kRows = 64;
+    parallel_for((outer + kRows - 1) / kRows, outer * n, [&](int64_t t) {
+      reduce_rows(x, y, t * kRows, std::min(outer, (t + 1) * kRows), n, scale);
+    });
+    return;
+  }
   constexpr int64_t kBlock = 1024;
   const int64_t blocks = (inner + kBlock - 1) / kBlock;
-#pragma omp parallel for if (outer * n * inner > kParallelThreshold)
-  for (int64_t t = 0; t < outer * blocks; ++t) {
-    const int64_t o = t / blocks, begin = (t % blocks) * kBlock, end = std::min(inner, begin + kBlock);
-    float* out = y + o * inner;
-    const float* in = x + o * n * inner;
-    for (int64_t i = begin; i < end; ++i) out[i] = 0.0f;
-    for (int64_t j = 0; j < n; ++j) {
-      const float* slice = in + j * inner;
-      for (int64_t i = begin; i < end; ++i) out[i] += slice[i];
-    }
-    if (scale != 1.0f)
-      for (int64_t i = begin; i < end; ++i) out[i] *= scale;
-  }
+  parallel_for(outer * blocks, outer * n * inner, [&](int64_t t) {
+    const int64_t o = t / blocks, begin = (t % blocks) * kBlock;
+    reduce_block(x + o * n * inner, y + o * inner, n, inner, begin, std::min(inner, begin + kBlock), scale);
+  });
+}
+
+// dx[j] (=|+=) v for j < n (the gradient of one reduced row).
+NMT_KERNEL void broadcast_value(float* dx, int64_t n, float v, bool accumulate) {
+  if (accumulate)
+    for (int64_t j = 0; j < n; ++j) dx[j] += v;
+  else
+    for (int64_t j = 0; j < n; ++j) dx[j] = v;
+}
+
+// dx[i] (=|+=) s * g[i] for i < n.
+NMT_KERNEL void scaled_copy(float* dx, const float* g, int64_t n, float scale, bool accumulate) {
+  if (accumulate)
+    for (int64_t i = 0; i < n; ++i) dx[i] += scale * g[i];
+  else
+    for (int64_t i = 0; i < n; ++i) dx[i] = scale * g[i];
 }
 
 // dx[o, j, i] (=|+=) s * dy[o, i]
-NMT_KERNEL void expand_grad(const float* g, float* dx, int64_t outer, int64_t n, int64_t inner, float scale,
-                            bool accumulate) {
-  if (inner == 1) {
-#pragma omp parallel for if (outer * n > kParallelThreshold)
-    for (int64_t o = 0; o < outer; ++o) {
-      const float v = scale * g[o];
-      float* row = dx + o * n;
-      if (accumulate)
-        for (int64_t j = 0; j < n; ++j) row[j] += v;
-      else
-        for (int64_t j = 0; j < n; ++j) row[j] = v;
-    }
-    return;
-  }
-#pragma omp parallel for if (outer * n * inner > kParallelThreshold)
-  for (int64_t r = 0; r < outer * n; ++r) {
-    const float* src = g + (r / n) * inner;
-    float* row = dx + r * inner;
-    if (accumulate)
-      for (int64_t i = 0; i < inner; ++i) row[i] += scale * src[i];
-    else
-      for (int64_t i = 0; i < inner; ++i) row[i] = scale * src[i];
-  }
+void expand_grad(const float* g, float* dx, int64_t outer, int64_t n, int64_t inner, float scale, bool accumulate) {
+  if (inner == 1)
+    parallel_for(outer, outer * n, [&](int64_t o) { broadcast_value(dx + o * n, n, scale * g[o], accumulate); });
+  else
+    parallel_for(outer * n, outer * n * inner, [&](int64_t r) {
+      scaled_copy(dx + r * inner, g + (r / n) * inner, inner, scale, accumulate);
+    });
 }
 
 // ints: outer, n, inner; scalars[0]: the scale s.
@@ -102,10 +110,7 @@ Var reduce_axis(const char* name, const Var& x, int axis, bool keepdim, bool ave
   const float scale = average ? (n > 0 ? 1.0f / static_cast<float>(n) : std::numeric_limits<float>::quiet_NaN())
                               : 1.0f;
   Tensor out = Tensor::empty(out_shape);
-  if (inner == 1)
-    reduce_rows(x.value().f32(), out.f32(), outer, n, scale);
-  else
-    reduce_middle(x.value().f32(), out.f32(), outer, n, inner, scale);
+  reduce_forward(x.value().f32(), out.f32(), outer, n, inner, scale);
   Var y = Var::make_result(name, std::move(out), {x}, reduce_axis_backward);
   if (Node* node = y.recording()) {
     node->ints[0] = outer;
@@ -120,35 +125,22 @@ Var reduce_axis(const char* name, const Var& x, int axis, bool keepdim, bool ave
 
 constexpr int64_t kChunk = 8192;
 
-// partial[c] = sum of chunk c (kChunk elements, the last one shorter).
-NMT_KERNEL void chunk_sums(const float* x, int64_t n, float* partial, int64_t chunks) {
-#pragma omp parallel for if (n > kParallelThreshold)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const float* p = x + c * kChunk;
-    const int64_t m = std::min(kChunk, n - c * kChunk);
-    float s = 0.0f;
+// The sum of one chunk.
+NMT_KERNEL float chunk_sum(const float* x, int64_t n) {
+  float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < m; ++i) s += p[i];
-    partial[c] = s;
-  }
-}
-
-// dx (=|+=) v everywhere.
-NMT_KERNEL void fill_grad(float* dx, int64_t n, float v, bool accumulate) {
-  if (accumulate) {
-#pragma omp parallel for if (n > kParallelThreshold)
-    for (int64_t i = 0; i < n; ++i) dx[i] += v;
-  } else {
-#pragma omp parallel for if (n > kParallelThreshold)
-    for (int64_t i = 0; i < n; ++i) dx[i] = v;
-  }
+  for (int64_t i = 0; i < n; ++i) s += x[i];
+  return s;
 }
 
 // scalars[0]: the scale s (1 or 1/numel).
 void reduce_all_backward(Node& node) {
   bool accumulate;
-  if (Tensor* dx = node.input_grad(0, &accumulate))
-    fill_grad(dx->f32(), dx->numel(), node.scalars[0] * node.grad.f32()[0], accumulate);
+  if (Tensor* dx = node.input_grad(0, &accumulate)) {
+    const float v = node.scalars[0] * node.grad.f32()[0];
+    float* d = dx->f32();
+    parallel_chunks(dx->numel(), [&](int64_t b, int64_t e) { broadcast_value(d + b, e - b, v, accumulate); });
+  }
 }
 
 Var reduce_all(const char* name, const Var& x, bool average) {
@@ -157,8 +149,10 @@ Var reduce_all(const char* name, const Var& x, bool average) {
   double total = 0;
   if (chunks > 0) {
     Tensor partial = Tensor::empty({chunks});
-    chunk_sums(x.value().f32(), n, partial.f32(), chunks);
-    for (int64_t c = 0; c < chunks; ++c) total += partial.f32()[c];
+    const float* in = x.value().f32();
+    float* p = partial.f32();
+    parallel_for(chunks, n, [&](int64_t c) { p[c] = chunk_sum(in + c * kChunk, std::min(kChunk, n - c * kChunk)); });
+    for (int64_t c = 0; c < chunks; ++c) total += p[c];
   }
   const float scale = average ? (n > 0 ? 1.0f / static_cast<float>(n) : std::numeric_limits<float>::quiet_NaN())
                               : 1.0f;

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/kernel_dispatch.h"
-#include "nmt/tensor/threading.h"
 
 namespace nmt {
 
@@ -41,11 +41,7 @@ NMT_KERNEL void copy_or_add(float* dst, const float* src, int64_t n, bool accumu
 
 // dst (=|+=) src for large n, split over threads.
 void copy_or_add_parallel(float* dst, const float* src, int64_t n, bool accumulate) {
-  constexpr int64_t kBlock = 1 << 14;
-  const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for if (n > kParallelThreshold)
-  for (int64_t b = 0; b < blocks; ++b)
-    copy_or_add(dst + b * kBlock, src + b * kBlock, std::min(kBlock, n - b * kBlock), accumulate);
+  parallel_chunks(n, [&](int64_t b, int64_t e) { copy_or_add(dst + b, src + b, e - b, accumulate); });
 }
 
 // ---- reshape --------------------------------------------------------------------------------
@@ -102,51 +98,55 @@ struct PermutePlan {
   }
 };
 
+// out[j] (=|+=) in[j * step], j < n: one output row gathered with a stride.
+NMT_KERNEL void strided_row(float* out, const float* in, int64_t n, int64_t step, bool accumulate) {
+  if (accumulate)
+    for (int64_t j = 0; j < n; ++j) out[j] += in[j * step];
+  else
+    for (int64_t j = 0; j < n; ++j) out[j] = in[j * step];
+}
+
+// Output rows [a0, a1) of the transpose of one input block [n, m] (row stride m) into an
+// output block [m, n], in tiles of kTile x kTile that keep the rows read and written in cache.
+constexpr int64_t kTile = 32;
+NMT_KERNEL void transpose_rows(const float* src, float* dst, int64_t m, int64_t n, int64_t a0, int64_t a1,
+                               bool accumulate) {
+  for (int64_t b0 = 0; b0 < n; b0 += kTile) {
+    const int64_t b1 = std::min(n, b0 + kTile);
+    for (int64_t a = a0; a < a1; ++a) {
+      float* o = dst + a * n;
+      if (accumulate)
+        for (int64_t b = b0; b < b1; ++b) o[b] += src[b * m + a];
+      else
+        for (int64_t b = b0; b < b1; ++b) o[b] = src[b * m + a];
+    }
+  }
+}
+
 // out (=|+=) x permuted as described by the plan; `total` elements.
-NMT_KERNEL void permute_kernel(const float* in, const PermutePlan& p, float* out, int64_t total, bool accumulate) {
+void permute_into(const float* in, const PermutePlan& p, float* out, int64_t total, bool accumulate) {
   if (total == 0) return;
   const int r = p.rank;
   const int64_t n = p.extent[r - 1], step = p.stride[r - 1];
   if (step == 1) {
     // The last axis stays last: copy whole rows (e.g. [B, T, H, D] -> [B, H, T, D]).
-    const int64_t rows = total / n;
-#pragma omp parallel for if (total > kParallelThreshold)
-    for (int64_t row = 0; row < rows; ++row) copy_or_add(out + row * n, in + p.offset(row, r - 1), n, accumulate);
+    parallel_for(total / n, total, [&](int64_t row) {
+      copy_or_add(out + row * n, in + p.offset(row, r - 1), n, accumulate);
+    });
   } else if (r >= 2 && p.stride[r - 2] == 1 && step == p.extent[r - 2]) {
-    // A batch of 2-D transposes: input blocks [n, m] (row stride m) -> output blocks [m, n].
-    // Tiles of 32 x 32 keep both the rows read and the rows written in cache.
-    constexpr int64_t kTile = 32;
+    // A batch of 2-D transposes: input blocks [n, m] -> output blocks [m, n], tiled.
     const int64_t m = p.extent[r - 2];
-    const int64_t batches = total / (m * n);
-    const int64_t tiles_m = (m + kTile - 1) / kTile, tiles_n = (n + kTile - 1) / kTile;
-#pragma omp parallel for if (total > kParallelThreshold)
-    for (int64_t t = 0; t < batches * tiles_m; ++t) {
-      const int64_t batch = t / tiles_m, a0 = (t % tiles_m) * kTile, a1 = std::min(m, a0 + kTile);
-      const float* src = in + p.offset(batch, r - 2);
-      float* dst = out + batch * m * n;
-      for (int64_t tb = 0; tb < tiles_n; ++tb) {
-        const int64_t b0 = tb * kTile, b1 = std::min(n, b0 + kTile);
-        for (int64_t a = a0; a < a1; ++a) {
-          float* o = dst + a * n;
-          if (accumulate)
-            for (int64_t b = b0; b < b1; ++b) o[b] += src[b * m + a];
-          else
-            for (int64_t b = b0; b < b1; ++b) o[b] = src[b * m + a];
-        }
-      }
-    }
+    const int64_t tiles = (m + kTile - 1) / kTile;
+    parallel_for(total / (m * n) * tiles, total, [&](int64_t t) {
+      const int64_t batch = t / tiles, a0 = (t % tiles) * kTile;
+      transpose_rows(in + p.offset(batch, r - 2), out + batch * m * n, m, n, a0, std::min(m, a0 + kTile),
+                     accumulate);
+    });
   } else {
     // General: each output row gathers with a stride.
-    const int64_t rows = total / n;
-#pragma omp parallel for if (total > kParallelThreshold)
-    for (int64_t row = 0; row < rows; ++row) {
-      const float* src = in + p.offset(row, r - 1);
-      float* o = out + row * n;
-      if (accumulate)
-        for (int64_t j = 0; j < n; ++j) o[j] += src[j * step];
-      else
-        for (int64_t j = 0; j < n; ++j) o[j] = src[j * step];
-    }
+    parallel_for(total / n, total, [&](int64_t row) {
+      strided_row(out + row * n, in + p.offset(row, r - 1), n, step, accumulate);
+    });
   }
 }
 
@@ -158,7 +158,7 @@ void permute_backward(Node& node) {
     int inverse[Shape::kMaxRank];
     for (int i = 0; i < r; ++i) inverse[(node.ints[0] >> (3 * i)) & 7] = i;
     PermutePlan plan(node.grad.shape(), inverse);
-    permute_kernel(node.grad.f32(), plan, dx->f32(), dx->numel(), accumulate);
+    permute_into(node.grad.f32(), plan, dx->f32(), dx->numel(), accumulate);
   }
 }
 
@@ -180,7 +180,7 @@ Var permute_impl(const char* name, const Var& x, std::span<const int> axes) {
   for (int i = 0; i < r; ++i) out_shape.push_back(in[norm[i]]);
   Tensor out = Tensor::empty(out_shape);
   PermutePlan plan(in, norm);
-  permute_kernel(x.value().f32(), plan, out.f32(), out.numel(), false);
+  permute_into(x.value().f32(), plan, out.f32(), out.numel(), false);
   Var y = Var::make_result(name, std::move(out), {x}, permute_backward);
   if (Node* node = y.recording()) {
     int64_t packed = 0;
@@ -201,17 +201,15 @@ Var join(const char* name, std::span<const Var> xs, int64_t outer, Shape out_sha
   const int64_t total = out.numel();
   const int64_t row = outer > 0 ? total / outer : 0;
   float* o = out.f32();
-  const int64_t k_count = static_cast<int64_t>(xs.size());
-#pragma omp parallel for if (total > kParallelThreshold && outer > 1)
-  for (int64_t r = 0; r < outer; ++r) {
+  parallel_for(outer, total, [&](int64_t r) {
     int64_t offset = 0;
-    for (int64_t k = 0; k < k_count; ++k) {
-      const Tensor& v = xs[k].value();
+    for (const Var& x : xs) {
+      const Tensor& v = x.value();
       const int64_t len = v.numel() / outer;
       std::memcpy(o + r * row + offset, v.f32() + r * len, static_cast<std::size_t>(len) * sizeof(float));
       offset += len;
     }
-  }
+  });
   Var y = Var::make_result(name, std::move(out), xs, backward);
   if (Node* node = y.recording()) {
     node->ints[0] = outer;
@@ -231,8 +229,7 @@ void join_backward(Node& node) {
     bool accumulate;
     if (Tensor* dx = node.input_grad(k, &accumulate)) {
       float* d = dx->f32();
-#pragma omp parallel for if (outer * len > kParallelThreshold && outer > 1)
-      for (int64_t r = 0; r < outer; ++r) copy_or_add(d + r * len, g + r * row + offset, len, accumulate);
+      parallel_for(outer, outer * len, [&](int64_t r) { copy_or_add(d + r * len, g + r * row + offset, len, accumulate); });
     }
     offset += len;
   }
@@ -249,15 +246,14 @@ void slice_backward(Node& node) {
   const int64_t outer = node.ints[0], row = node.ints[1], offset = node.ints[2], len = node.ints[3];
   const float* g = node.grad.f32();
   float* d = dx->f32();
-#pragma omp parallel for if (outer * row > kParallelThreshold && outer > 1)
-  for (int64_t r = 0; r < outer; ++r) {
+  parallel_for(outer, outer * row, [&](int64_t r) {
     float* dr = d + r * row;
     if (!accumulate) {
       std::memset(dr, 0, static_cast<std::size_t>(offset) * sizeof(float));
       std::memset(dr + offset + len, 0, static_cast<std::size_t>(row - offset - len) * sizeof(float));
     }
     copy_or_add(dr + offset, g + r * len, len, accumulate);
-  }
+  });
 }
 
 }  // namespace
@@ -368,9 +364,9 @@ Var slice(const Var& x, int axis, int64_t begin, int64_t end) {
     out = Tensor::empty(out_shape);
     const float* in = x.value().f32();
     float* o = out.f32();
-#pragma omp parallel for if (outer * len > kParallelThreshold)
-    for (int64_t r = 0; r < outer; ++r)
+    parallel_for(outer, outer * len, [&](int64_t r) {
       std::memcpy(o + r * len, in + r * row + begin * inner, static_cast<std::size_t>(len) * sizeof(float));
+    });
   }
   Var y = Var::make_result("slice", std::move(out), {x}, slice_backward);
   if (Node* node = y.recording()) {
@@ -411,8 +407,11 @@ std::vector<Var> chunk(const Var& x, int axis, int64_t parts) {
   if (parts <= 0 || x.dim(a) % parts != 0)
     throw std::invalid_argument("chunk: axis " + std::to_string(a) + " of shape " + x.shape().str() +
                                 " does not split into " + std::to_string(parts) + " equal parts");
-  std::vector<int64_t> sizes(static_cast<std::size_t>(parts), x.dim(a) / parts);
-  return split(x, a, sizes);
+  const int64_t size = x.dim(a) / parts;
+  std::vector<Var> out;
+  out.reserve(static_cast<std::size_t>(parts));
+  for (int64_t p = 0; p < parts; ++p) out.push_back(slice(x, a, p * size, (p + 1) * size));
+  return out;
 }
 
 }  // namespace nmt

@@ -74,9 +74,9 @@ TEST_CASE("reductions: gradients") {
   }
   // Large inputs (the parallel paths).
   Tensor big = random_tensor({3, 20000}, gen);
-  gradcheck([](auto& v) { return sum(v[0], 0); }, {big});
-  gradcheck([](auto& v) { return mean(v[0], 1); }, {big});
-  gradcheck([](auto& v) { return mean_all(v[0]); }, {big}, {.eps = 1e-2f, .atol = 1e-6f, .rtol = 1e-3f});
+  gradcheck([](auto& v) { return sum(v[0], 0); }, {big}, {.max_elements = 60});
+  gradcheck([](auto& v) { return mean(v[0], 1); }, {big}, {.eps = 1e-3f, .atol = 1e-6f, .rtol = 2e-3f, .max_elements = 60});
+  gradcheck([](auto& v) { return mean_all(v[0]); }, {big}, {.eps = 1e-2f, .atol = 1e-6f, .rtol = 1e-3f, .max_elements = 60});
   // Accumulation: the same input reduced two ways.
   gradcheck([](auto& v) { return sum(v[0], 1) * mean(v[0], 1) + sum_all(v[0]); }, {random_tensor({3, 4}, gen)});
 }
