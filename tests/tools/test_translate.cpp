@@ -1,0 +1,214 @@
+// nmt-translate end to end: a tiny randomly initialised Transformer saved through the model-file
+// API (its output is nonsense, but every property tested here holds for any model): one line out
+// per line in, empty lines, invalid UTF-8, over-long lines, streaming, n-best, alignments,
+// heatmaps, batch invariance and errors.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "nmt/models/model_file.h"
+#include "subprocess.h"
+#include "tokenizer/subword_model.h"
+
+using namespace nmt;
+using namespace nmt::testing;
+
+namespace {
+
+const std::string kTool = NMT_BINARY_DIR "/bin/nmt-translate";
+
+std::string scratch() {
+  static const std::string dir = [] {
+    const auto path = std::filesystem::path(NMT_BINARY_DIR) / "tool_tests_scratch" / "translate";
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+    return path.string();
+  }();
+  return dir;
+}
+
+// A model file with a 1-layer, 32-wide Transformer and a joint vocabulary of a few hundred
+// pieces; max_positions 40, so that long lines must be cut.
+const std::string& model_path() {
+  static const std::string path = [] {
+    std::vector<std::string> lines;
+    for (const char* name : {"train.de", "train.en"}) {
+      std::ifstream in(std::string(NMT_SOURCE_DIR "/../shared/data/multi30k/") + name);
+      REQUIRE(in.good());
+      int n = 0;
+      for (std::string line; n < 1500 && std::getline(in, line); ++n) lines.push_back(line);
+    }
+    text::SubwordTrainingOptions sp;
+    sp.vocab_size = 600;
+    const auto vocabulary = text::SubwordModel::train_on_lines(lines, sp, text::Normalizer());
+    ModelConfig config;
+    config.type = "transformer";
+    config.vocab_size = vocabulary.vocab_size();
+    config.d_model = 32;
+    config.heads = 2;
+    config.d_ff = 64;
+    config.encoder_layers = 1;
+    config.decoder_layers = 1;
+    config.max_positions = 40;
+    Generator init(7);
+    auto model = build_model(config, init);
+    ModelFileInfo info;
+    info.subword_model = vocabulary.to_bytes();
+    const std::string file = scratch() + "/tiny.model";
+    save_model(file, *model, info);
+    return file;
+  }();
+  return path;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+ToolResult translate(const std::vector<std::string>& options, const std::string& input) {
+  std::vector<std::string> argv{kTool, "-m", model_path(), "--threads", "1"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  return run_tool(argv, input);
+}
+
+const std::string kInput =
+    "Ein Hund läuft durch den Schnee.\n"
+    "\n"
+    "Zwei Männer spielen Fußball auf einer Wiese.\n"
+    "   \n"
+    "Eine Frau mit einem roten Hut.\n"
+    "Kinder.\n";
+
+}  // namespace
+
+TEST_CASE("one line out per line in, in order; empty lines stay empty; batching changes nothing") {
+  const ToolResult r = translate({"--beam", "3", "--max-length", "12"}, kInput);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[1].empty());
+  CHECK(lines[3].empty());
+  CHECK_FALSE(lines[0].empty());
+  // Each line alone, in batches of one, or without the last newline: the same translations.
+  const ToolResult one = translate({"--beam", "3", "--max-length", "12", "--batch", "1"}, kInput);
+  CHECK(one.out == r.out);
+  const ToolResult single = translate({"--beam", "3", "--max-length", "12"}, "Zwei Männer spielen Fußball auf einer Wiese.");
+  CHECK(split_lines(single.out) == std::vector<std::string>{lines[2]});
+  // -i FILE reads the same.
+  const std::string file = scratch() + "/input.de";
+  std::ofstream(file) << kInput;
+  CHECK(translate({"--beam", "3", "--max-length", "12", "-i", file}, "").out == r.out);
+}
+
+TEST_CASE("invalid UTF-8 and over-long lines are repaired with a warning naming the line, never fatal") {
+  std::string long_line;
+  for (int i = 0; i < 60; ++i) long_line += "Hund Katze ";
+  const std::string input = "Ein Hund\xff\xfe läuft.\n" + long_line + "\nKinder.\n";
+  const ToolResult r = translate({"--beam", "2", "--max-length", "8"}, input);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(split_lines(r.out).size() == 3);
+  CHECK(r.err.find("<stdin>:1") != std::string::npos);
+  CHECK(r.err.find("UTF-8") != std::string::npos);
+  CHECK(r.err.find("<stdin>:2") != std::string::npos);
+  CHECK(r.err.find("limit of 39") != std::string::npos);
+  CHECK(r.err.find("<stdin>:3") == std::string::npos);
+}
+
+TEST_CASE("streaming: each line is answered before the input ends") {
+  Subprocess tool({kTool, "-m", model_path(), "--threads", "1", "--beam", "2", "--max-length", "8"});
+  tool.write("Ein Hund läuft durch den Schnee.\n");
+  const std::string first = tool.read_line(60);  // throws (fails) rather than hangs
+  tool.write("\n");
+  CHECK(tool.read_line(60).empty());
+  tool.write("Ein Hund läuft durch den Schnee.\n");
+  CHECK(tool.read_line(60) == first);
+  CHECK(tool.finish(60) == 0);
+}
+
+TEST_CASE("n-best lists in Moses format, best first") {
+  const ToolResult r = translate({"--beam", "4", "--n-best", "3", "--max-length", "10"}, "Ein Hund.\n\nKinder spielen.\n");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 7);  // 3 + 1 (the empty line) + 3
+  const std::regex moses(R"((\d+) \|\|\| (.*) \|\|\| (-?[0-9.]+|-inf))");
+  std::vector<int> ids;
+  std::vector<double> scores;
+  for (const auto& line : lines) {
+    std::smatch m;
+    REQUIRE_MESSAGE(std::regex_match(line, m, moses), line);
+    ids.push_back(std::stoi(m[1]));
+    scores.push_back(std::stod(m[3]));
+  }
+  CHECK(ids == std::vector<int>{0, 0, 0, 1, 2, 2, 2});
+  CHECK(scores[0] >= scores[1]);
+  CHECK(scores[1] >= scores[2]);
+  CHECK(scores[4] >= scores[5]);
+  CHECK(scores[5] >= scores[6]);
+}
+
+TEST_CASE("alignments, attention weights and SVG heatmaps") {
+  const std::string svg_dir = scratch() + "/svg";
+  const ToolResult r = translate({"--beam", "2", "--max-length", "8", "--alignment", "--attention",
+                                  "--attention-svg", svg_dir}, "Ein Hund.\n\nKinder spielen im Park.\n");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1] == " |||  ||| ");
+  for (int i : {0, 2}) {
+    const auto first = lines[i].find(" ||| "), second = lines[i].find(" ||| ", first + 5);
+    REQUIRE(second != std::string::npos);
+    const std::string alignment = lines[i].substr(first + 5, second - first - 5);
+    const std::string attention = lines[i].substr(second + 5);
+    CHECK(std::regex_match(alignment, std::regex(R"((\d+-\d+)( \d+-\d+)*)")));
+    // One attention row per output subword + EOS, each summing to 1.
+    std::istringstream rows(attention);
+    int row_count = 0;
+    for (std::string row; rows >> row; ++row_count) {
+      double sum = 0;
+      std::istringstream cells(row);
+      for (std::string cell; std::getline(cells, cell, ',');) sum += std::stod(cell);
+      CHECK(sum == doctest::Approx(1.0).epsilon(0.01));
+    }
+    int pairs = 1;
+    for (char c : alignment) pairs += c == ' ';
+    CHECK(row_count == pairs + 1);
+  }
+  CHECK(std::filesystem::exists(svg_dir + "/line-000001.svg"));
+  CHECK_FALSE(std::filesystem::exists(svg_dir + "/line-000002.svg"));
+  std::ifstream svg(svg_dir + "/line-000003.svg");
+  std::stringstream content;
+  content << svg.rdbuf();
+  CHECK(content.str().find("<svg") != std::string::npos);
+  CHECK(content.str().find("</svg>") != std::string::npos);
+}
+
+TEST_CASE("errors name what is wrong and exit non-zero") {
+  ToolResult r = run_tool({kTool, "-m", scratch() + "/missing.model"}, "Hallo\n");
+  CHECK(r.status == 1);
+  CHECK(r.err.find("missing.model") != std::string::npos);
+  r = run_tool({kTool, "-m", model_path(), "--bogus"}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--bogus") != std::string::npos);
+  r = run_tool({kTool}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--model") != std::string::npos);
+  r = translate({"--normalize", "mean"}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--normalize") != std::string::npos);
+  r = translate({"--beam", "2", "--n-best", "3"}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--n-best") != std::string::npos);
+  r = translate({"-i", scratch() + "/no-such-input.de"}, "");
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no-such-input.de") != std::string::npos);
+  r = run_tool({kTool, "--help"}, "");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("--attention-svg") != std::string::npos);
+}
