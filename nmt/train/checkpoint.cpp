@@ -67,6 +67,10 @@ TrainingState TrainingState::deserialize(std::string_view bytes) {
     fields(ar, s);
   } catch (const boost::archive::archive_exception& e) {
     throw std::invalid_argument(std::string("its training state is corrupt (") + e.what() + ")");
+  } catch (const std::bad_alloc&) {
+    throw std::invalid_argument("its training state is corrupt (impossible length)");
+  } catch (const std::length_error&) {
+    throw std::invalid_argument("its training state is corrupt (impossible length)");
   }
   return s;
 }

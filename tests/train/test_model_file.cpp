@@ -1,0 +1,252 @@
+// Model files: round trip, every kind of bad file, atomic writes, checkpoint state.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "nmt/autograd/var.h"
+#include "nmt/models/model_file.h"
+#include "nmt/train/checkpoint.h"
+#include "train_test_data.h"
+
+using namespace nmt;
+using namespace nmt::train::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<EncoderDecoder> tiny_model(uint64_t seed, int d_model = 32) {
+  ModelConfig config = tiny_transformer();
+  config.d_model = d_model;
+  Generator init(seed);
+  return build_model(config, init);
+}
+
+ModelFileInfo sample_info() {
+  ModelFileInfo info;
+  info.training_config = {{"lr", "0.001"}, {"batch-tokens", "4096"}};
+  info.normalization.form = text::NormalizationForm::nfc;
+  std::ifstream in(small_corpus().vocabulary, std::ios::binary);
+  info.subword_model.assign(std::istreambuf_iterator<char>(in), {});
+  return info;
+}
+
+bool same_parameters(const EncoderDecoder& a, const EncoderDecoder& b) {
+  const auto& pa = a.parameters().all();
+  const auto& pb = b.parameters().all();
+  if (pa.size() != pb.size()) return false;
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    if (pa[i].name() != pb[i].name() || pa[i].shape() != pb[i].shape()) return false;
+    if (std::memcmp(pa[i].value().f32(), pb[i].value().f32(), pa[i].numel() * sizeof(float)) != 0) return false;
+  }
+  return true;
+}
+
+std::vector<float> logits_of(EncoderDecoder& model) {
+  NoGradGuard no_grad;
+  const std::vector<int32_t> src = {5, 9, 17, 3, 0, 44, 8, 3}, tin = {2, 7, 11, 2, 13, 0};
+  return model.logits(Tensor::from_ids({2, 4}, src), Tensor::from_ids({2, 3}, tin), false).value().to_vector();
+}
+
+std::string bytes_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::string load_error(const fs::path& path) {
+  try {
+    load_model(path.string());
+  } catch (const ModelFileError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("a saved model loads with identical parameters, logits, configuration and vocabulary") {
+  const fs::path dir = scratch_dir("model-round-trip");
+  auto model = tiny_model(3);
+  const ModelFileInfo info = sample_info();
+  save_model((dir / "model.bin").string(), *model, info);
+
+  LoadedModel loaded = load_model((dir / "model.bin").string());
+  CHECK(loaded.model->config().to_map() == model->config().to_map());
+  CHECK(same_parameters(*model, *loaded.model));
+  CHECK(logits_of(*model) == logits_of(*loaded.model));
+  CHECK(loaded.info.training_config == info.training_config);
+  CHECK(loaded.info.normalization == info.normalization);
+  CHECK(loaded.info.subword_model == info.subword_model);
+  CHECK(loaded.info.training_state.empty());
+  REQUIRE(loaded.vocabulary);
+  CHECK(loaded.vocabulary->vocab_size() == 500);
+  CHECK(loaded.tokenizer().decode(loaded.tokenizer().encode("Zwei Männer")) == "Zwei Männer");
+
+  // A differently initialised model really differs (the comparison above can fail).
+  auto other = tiny_model(4);
+  CHECK_FALSE(same_parameters(*model, *other));
+  CHECK(logits_of(*model) != logits_of(*other));
+}
+
+TEST_CASE("bad model files get errors naming the file and the problem") {
+  const fs::path dir = scratch_dir("model-bad-files");
+  auto model = tiny_model(3);
+  const fs::path good = dir / "model.bin";
+  save_model(good.string(), *model, sample_info());
+  const std::string bytes = bytes_of(good);
+
+  SUBCASE("truncated") {
+    const fs::path path = dir / "truncated.bin";
+    write_bytes(path, bytes.substr(0, bytes.size() / 2));
+    const std::string error = load_error(path);
+    CHECK(error.find(path.string()) != std::string::npos);
+    CHECK(error.find("truncated") != std::string::npos);
+    write_bytes(path, bytes.substr(0, 12));
+    CHECK(load_error(path).find("truncated") != std::string::npos);
+  }
+  SUBCASE("corrupt") {
+    const fs::path path = dir / "corrupt.bin";
+    std::string damaged = bytes;
+    damaged[damaged.size() / 2] ^= 0x5a;
+    write_bytes(path, damaged);
+    const std::string error = load_error(path);
+    CHECK(error.find(path.string()) != std::string::npos);
+    CHECK(error.find("corrupt") != std::string::npos);
+    write_bytes(path, bytes + "extra");
+    CHECK(load_error(path).find("unexpected bytes") != std::string::npos);
+  }
+  SUBCASE("another kind of file") {
+    const fs::path path = dir / "vocab.model";
+    const std::string error = load_error(small_corpus().vocabulary);
+    CHECK(error.find(small_corpus().vocabulary) != std::string::npos);
+    CHECK(error.find("not an nmt model file") != std::string::npos);
+    write_bytes(path, "");
+    CHECK(load_error(path).find("not an nmt model file") != std::string::npos);
+  }
+  SUBCASE("newer format version") {
+    const fs::path path = dir / "newer.bin";
+    std::string newer = bytes;
+    const uint32_t version = kModelFileVersion + 1;
+    std::memcpy(newer.data() + 8, &version, 4);
+    write_bytes(path, newer);
+    const std::string error = load_error(path);
+    CHECK(error.find(path.string()) != std::string::npos);
+    CHECK(error.find("newer version") != std::string::npos);
+  }
+  SUBCASE("missing") {
+    const std::string error = load_error(dir / "nothing-here.bin");
+    CHECK(error.find("nothing-here.bin") != std::string::npos);
+    CHECK(error.find("cannot open") != std::string::npos);
+  }
+  SUBCASE("parameters of another shape") {
+    auto wider = tiny_model(3, 48);
+    try {
+      load_parameters_into(good.string(), *wider);
+      FAIL("no error");
+    } catch (const ModelFileError& e) {
+      const std::string error = e.what();
+      CHECK(error.find(good.string()) != std::string::npos);
+      CHECK(error.find("shape") != std::string::npos);
+      CHECK(error.find("[500, 32]") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a failed write leaves the previous file intact and no temporary file behind") {
+  const fs::path dir = scratch_dir("model-atomic");
+  const fs::path path = dir / "model.bin";
+  auto first = tiny_model(3);
+  auto second = tiny_model(4);
+  save_model(path.string(), *first, sample_info());
+
+  set_write_failure_for_testing(1000);  // a "full disk" after 1000 bytes
+  std::string error;
+  try {
+    save_model(path.string(), *second, sample_info());
+  } catch (const ModelFileError& e) {
+    error = e.what();
+  }
+  set_write_failure_for_testing(-1);
+  CHECK(error.find(path.string()) != std::string::npos);
+  CHECK(error.find("unchanged") != std::string::npos);
+  CHECK(same_parameters(*first, *load_model(path.string()).model));
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+
+  // An unwritable place: an error naming it, nothing else happens.
+  const std::string nowhere = (dir / "no-such-dir" / "model.bin").string();
+  CHECK_THROWS_WITH_AS(save_model(nowhere, *first, sample_info()), doctest::Contains("no-such-dir"), ModelFileError);
+
+  // And a successful write replaces the file.
+  save_model(path.string(), *second, sample_info());
+  CHECK(same_parameters(*second, *load_model(path.string()).model));
+}
+
+TEST_CASE("the training state of a checkpoint round-trips exactly") {
+  train::TrainingState s;
+  s.optimizer.algorithm = "adam";
+  s.optimizer.steps = 17;
+  s.optimizer.learning_rate = 0.00042f;
+  s.optimizer.names = {"a", "b"};
+  s.optimizer.slots = 2;
+  s.optimizer.buffers = {{1.f, 2.f}, {3.f, 4.f}, {5.f}, {6.5f}};
+  s.updates = 17;
+  s.batcher = "seed=7 epoch=1 batch=3";
+  s.global_generator = {1, 2, 3, 4};
+  s.dropout_generator = {5, 6, 7, 0xffffffffffffffffULL};
+  s.schedule = {2, 1};
+  s.has_best = true;
+  s.best_metric = 12.5;
+  s.validations_without_improvement = 1;
+  s.history = {{10, 1, 4.5, 90.0, 3.25, true}, {15, 2, 4.6, 99.5, 3.0, false}};
+  s.elapsed_seconds = 12.75;
+  s.target_tokens = 123456;
+
+  const train::TrainingState t = train::TrainingState::deserialize(s.serialize());
+  CHECK(t.optimizer.algorithm == "adam");
+  CHECK(t.optimizer.steps == 17);
+  CHECK(t.optimizer.learning_rate == s.optimizer.learning_rate);
+  CHECK(t.optimizer.names == s.optimizer.names);
+  CHECK(t.optimizer.buffers == s.optimizer.buffers);
+  CHECK(t.updates == 17);
+  CHECK(t.batcher == s.batcher);
+  CHECK(t.global_generator == s.global_generator);
+  CHECK(t.dropout_generator == s.dropout_generator);
+  CHECK(t.schedule.reductions == 2);
+  CHECK(t.schedule.bad_validations == 1);
+  CHECK(t.has_best);
+  CHECK(t.best_metric == 12.5);
+  CHECK(t.validations_without_improvement == 1);
+  REQUIRE(t.history.size() == 2);
+  CHECK(t.history[1].perplexity == 99.5);
+  CHECK(t.history[0].best);
+  CHECK(t.elapsed_seconds == 12.75);
+  CHECK(t.target_tokens == 123456);
+
+  CHECK_THROWS_AS(train::TrainingState::deserialize(""), std::invalid_argument);
+  CHECK_THROWS_AS(train::TrainingState::deserialize("garbage bytes"), std::invalid_argument);
+}
+
+TEST_CASE("checkpoints are listed by update and pruned to the last K") {
+  const fs::path dir = scratch_dir("checkpoint-list");
+  for (int64_t u : {5, 100, 20, 7})
+    write_bytes(train::checkpoint_path(dir, u), "x");
+  write_bytes(dir / "model.bin", "x");
+  write_bytes(dir / "checkpoint-notanumber.bin", "x");
+  auto found = train::list_checkpoints(dir);
+  REQUIRE(found.size() == 4);
+  CHECK(found.front().first == 5);
+  CHECK(found.back().first == 100);
+  train::prune_checkpoints(dir, 2);
+  found = train::list_checkpoints(dir);
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].first == 20);
+  CHECK(found[1].first == 100);
+  CHECK(fs::exists(dir / "model.bin"));
+}

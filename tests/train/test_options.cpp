@@ -1,0 +1,126 @@
+// nmt-train's options: config file + command line, precedence, errors that name the option.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nmt/train/options.h"
+#include "train_test_data.h"
+
+using namespace nmt::train;
+using nmt::train::testing::scratch_dir;
+
+namespace {
+
+ParsedCommandLine parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "nmt-train");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  return parse_train_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string parse_error(std::vector<std::string> args) {
+  try {
+    parse(std::move(args));
+  } catch (const OptionsError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const std::vector<std::string> kData = {"--train-source", "a.de", "--train-target", "a.en", "--valid-source",
+                                        "v.de",           "--valid-target", "v.en", "--model-dir", "out"};
+
+std::vector<std::string> with_data(std::vector<std::string> args) {
+  args.insert(args.end(), kData.begin(), kData.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_CASE("defaults, and every option is recorded in the effective configuration") {
+  const TrainerOptions o = parse(with_data({})).options;
+  CHECK(o.batch_tokens == 4096);
+  CHECK(o.vocab_size == 8000);
+  CHECK(o.schedule.kind == ScheduleKind::inverse_sqrt);
+  CHECK(o.model.d_model == 256);
+  CHECK(o.effective.at("batch-tokens") == "4096");
+  CHECK(o.effective.at("d-model") == "256");
+  CHECK(o.effective.at("model-type") == "transformer");
+  CHECK(o.effective.at("train-source") == "a.de");
+  CHECK(o.effective.count("valid-metric") == 1);
+}
+
+TEST_CASE("the config file sets options; the command line wins") {
+  const auto dir = scratch_dir("options-config");
+  const std::string config = (dir / "train.ini").string();
+  std::ofstream(config) << "# a recipe\n[data]\ntrain-source = file.de\n\n[model]\nd-model = 64\npre-norm = true\n"
+                           "[training]\nlr = 0.002\nbatch-tokens = 1000\nschedule = plateau\n";
+  const TrainerOptions o = parse(with_data({"--config", config, "--lr", "0.005"})).options;
+  CHECK(o.schedule.peak == doctest::Approx(0.005));  // command line beats the file
+  CHECK(o.batch_tokens == 1000);                      // from the file
+  CHECK(o.schedule.kind == ScheduleKind::plateau);
+  CHECK(o.model.d_model == 64);
+  CHECK(o.model.pre_norm);
+  CHECK(o.train_source == "a.de");  // given on both: the command line's
+  CHECK(o.effective.at("lr") == "0.005");
+  CHECK(o.effective.at("batch-tokens") == "1000");
+}
+
+TEST_CASE("unknown or misspelt options are errors naming them") {
+  const auto dir = scratch_dir("options-unknown");
+  const std::string config = (dir / "bad.ini").string();
+  std::ofstream(config) << "lr = 0.001\n\nbatch-tokns = 100\n";
+  std::string error = parse_error(with_data({"--config", config}));
+  CHECK(error.find("batch-tokns") != std::string::npos);
+  CHECK(error.find(config) != std::string::npos);
+  CHECK(error.find("line 3") != std::string::npos);
+  CHECK(error.find("did you mean --batch-tokens") != std::string::npos);
+
+  error = parse_error(with_data({"--warmpu", "10"}));
+  CHECK(error.find("--warmpu") != std::string::npos);
+  CHECK(error.find("command line") != std::string::npos);
+  CHECK(error.find("did you mean --warmup") != std::string::npos);
+
+  // No abbreviations: --batch is not silently taken for --batch-tokens.
+  CHECK(parse_error(with_data({"--batch", "10"})).find("--batch") != std::string::npos);
+  CHECK(parse_error(with_data({"--config", (dir / "missing.ini").string()})).find("missing.ini") != std::string::npos);
+}
+
+TEST_CASE("bad values and missing requirements name the option") {
+  CHECK(parse_error(with_data({"--lr", "fast"})).find("--lr") != std::string::npos);
+  CHECK(parse_error(with_data({"--batch-tokens", "0"})).find("--batch-tokens") != std::string::npos);
+  CHECK(parse_error(with_data({"--schedule", "cosine"})).find("--schedule") != std::string::npos);
+  CHECK(parse_error(with_data({"--valid-metric", "chrf"})).find("--valid-metric") != std::string::npos);
+  CHECK(parse_error(with_data({"--d-model", "big"})).find("--d-model") != std::string::npos);
+  CHECK(parse_error(with_data({"--normalization", "nfd"})).find("--normalization") != std::string::npos);
+  CHECK(parse_error({"--model-dir", "x"}).find("--train-source") != std::string::npos);
+  CHECK(parse_error({"--train-source", "a", "--train-target", "b", "--valid-source", "c", "--valid-target", "d"})
+            .find("--model-dir") != std::string::npos);
+  CHECK(parse_error(with_data({"--resume", "--init-from", "m.bin"})).find("--init-from") != std::string::npos);
+}
+
+TEST_CASE("fairseq-style data options resolve to files") {
+  const TrainerOptions o = parse({"--data-dir", "/data/m30k", "--train", "train", "--valid", "val", "--source-lang", "de",
+                                  "--target-lang", "en", "--model-dir", "out", "--resume"})
+                               .options;
+  CHECK(o.train_source == "/data/m30k/train.de");
+  CHECK(o.train_target == "/data/m30k/train.en");
+  CHECK(o.valid_source == "/data/m30k/val.de");
+  CHECK(o.valid_target == "/data/m30k/val.en");
+  CHECK(o.resume);
+}
+
+TEST_CASE("--help lists every group and option with its default") {
+  CHECK(parse({"--help"}).help);
+  const std::string help = train_help_text();
+  for (const char* group : {"data:", "model:", "training:", "validation:", "output:"})
+    CHECK(help.find(group) != std::string::npos);
+  for (const char* option : {"--batch-tokens arg (=4096)", "--lr", "--warmup", "--d-model arg (=256)", "--heads",
+                             "--encoder-layers", "--tie-embeddings", "--vocab-size arg (=8000)", "--normalization",
+                             "--accumulate", "--label-smoothing", "--clip-norm", "--max-minutes", "--valid-every",
+                             "--valid-metric", "--keep-last", "--patience", "--beam", "--valid-max-sentences",
+                             "--resume", "--init-from", "--log-every", "--config", "--threads", "--seed"})
+    CHECK_MESSAGE(help.find(option) != std::string::npos, option);
+}

@@ -1,0 +1,226 @@
+// The Trainer on a tiny Transformer and 300 Multi30k pairs: resume == uninterrupted bit for bit,
+// the files it writes, early stopping, --init-from, and the vocabulary coverage check.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "nmt/models/model_file.h"
+#include "nmt/train/trainer.h"
+#include "train_test_data.h"
+
+using namespace nmt;
+using namespace nmt::train;
+using namespace nmt::train::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Snapshot {
+  std::vector<std::string> names;
+  std::vector<std::vector<float>> values;
+};
+
+Snapshot snapshot(EncoderDecoder& model) {
+  Snapshot s;
+  for (const Parameter& p : model.parameters().all()) {
+    s.names.push_back(p.name());
+    s.values.push_back(p.value().to_vector());
+  }
+  return s;
+}
+
+// Bitwise comparison (== on floats would call -0 and 0 equal and NaN unequal).
+bool bitwise_equal(const Snapshot& a, const Snapshot& b) {
+  if (a.names != b.names) return false;
+  for (std::size_t i = 0; i < a.values.size(); ++i)
+    if (a.values[i].size() != b.values[i].size() ||
+        std::memcmp(a.values[i].data(), b.values[i].data(), a.values[i].size() * sizeof(float)) != 0)
+      return false;
+  return true;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int count_of(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for bit") {
+  // 12 updates of 2 accumulated batches: crosses epoch boundaries, validates at 5 and 10, dropout on.
+  TrainerOptions options = tiny_options(scratch_dir("resume-straight"));
+  options.accumulate = 2;
+  options.clip_norm = 1.0f;
+
+  std::ostringstream log_a;
+  Trainer straight(options, log_a);
+  const TrainingResult a = straight.run();
+  CHECK(a.updates == 12);
+  CHECK(a.stop_reason == "max-updates");
+  const Snapshot expected = snapshot(*straight.model());
+
+  options.model_dir = scratch_dir("resume-interrupted").string();
+  std::ostringstream log_b;
+  Trainer first(options, log_b);
+  first.on_update = [&](int64_t update) {
+    if (update == 7) first.request_stop();
+  };
+  const TrainingResult b = first.run();
+  CHECK(b.updates == 7);
+  CHECK(b.stop_reason == "stop-request");
+  CHECK(fs::exists(checkpoint_path(options.model_dir, 7)));
+  CHECK_FALSE(bitwise_equal(snapshot(*first.model()), expected));  // the comparison can fail
+
+  options.resume = true;
+  std::ostringstream log_c;
+  Trainer second(options, log_c);
+  const TrainingResult c = second.run();
+  CHECK(c.updates == 12);
+  CHECK(log_c.str().find("resumed from") != std::string::npos);
+  CHECK(bitwise_equal(snapshot(*second.model()), expected));
+
+  // The validations after the interruption saw the same model.
+  REQUIRE(a.history.size() == 3);
+  REQUIRE(c.history.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(a.history[i].update == c.history[i].update);
+    CHECK(a.history[i].loss == c.history[i].loss);
+    CHECK(a.history[i].bleu == c.history[i].bleu);
+  }
+}
+
+TEST_CASE("a run writes the best model, checkpoints, a JSON log and readable progress") {
+  const fs::path dir = scratch_dir("run-files");
+  TrainerOptions options = tiny_options(dir);
+  options.max_updates = 16;
+  options.valid_every = 4;
+  options.keep_last = 2;
+  options.valid_metric = "loss";
+  std::ostringstream out;
+  Trainer trainer(options, out);
+  const TrainingResult result = trainer.run();
+  CHECK(result.updates == 16);
+  REQUIRE(result.history.size() == 4);
+  CHECK(result.history.back().loss < result.history.front().loss);  // it learns
+  CHECK(result.history.front().bleu >= 0);
+  CHECK(result.history.front().perplexity == doctest::Approx(std::exp(result.history.front().loss)));
+
+  CHECK(fs::exists(dir / "model.bin"));
+  auto checkpoints = list_checkpoints(dir);
+  REQUIRE(checkpoints.size() == 2);
+  CHECK(checkpoints[0].first == 12);
+  CHECK(checkpoints[1].first == 16);
+
+  // The best model is the best validation's, and it translates with its own vocabulary.
+  LoadedModel best = load_model((dir / "model.bin").string());
+  CHECK(best.info.training_config.at("test") == "tiny");
+  CHECK(best.info.training_state.empty());
+  CHECK(best.tokenizer().model().vocab_size() == 500);
+
+  const std::string log = read_text(dir / "log.jsonl");
+  CHECK(count_of(log, "\"event\": \"train\"") == 4);
+  CHECK(count_of(log, "\"event\": \"valid\"") == 4);
+  CHECK(count_of(log, "\"event\": \"start\"") == 1);
+  CHECK(log.find("\"target_tokens_per_s\"") != std::string::npos);
+  CHECK(log.find("\"bleu\"") != std::string::npos);
+
+  const std::string progress = out.str();
+  CHECK(progress.find("training data: read 300 pairs") != std::string::npos);
+  CHECK(progress.find("vocabulary coverage") != std::string::npos);
+  CHECK(progress.find("epoch 1 | update 4 | loss") != std::string::npos);
+  CHECK(progress.find("tok/s") != std::string::npos);
+  CHECK(progress.find("left") != std::string::npos);
+  CHECK(progress.find("validation | update 4") != std::string::npos);
+
+  // A second run into the same folder without --resume is refused (it would mix two runs).
+  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("--resume"));
+}
+
+TEST_CASE("early stopping, epoch limits and --init-from") {
+  SUBCASE("patience") {
+    TrainerOptions options = tiny_options(scratch_dir("early-stop"));
+    options.max_updates = 100;
+    options.valid_every = 1;
+    options.valid_bleu = false;
+    options.valid_metric = "loss";
+    options.schedule.peak = 0;  // the model never changes, so the loss never improves
+    options.patience = 2;
+    options.model.dropout = 0;
+    std::ostringstream out;
+    const TrainingResult r = Trainer(options, out).run();
+    CHECK(r.stop_reason == "early-stopping");
+    CHECK(r.updates < 20);
+  }
+  SUBCASE("max epochs") {
+    TrainerOptions options = tiny_options(scratch_dir("max-epochs"));
+    options.max_updates = 0;
+    options.max_epochs = 1;
+    options.valid_every = 1000;
+    options.valid_bleu = false;
+    options.valid_metric = "perplexity";
+    std::ostringstream out;
+    const TrainingResult r = Trainer(options, out).run();
+    CHECK(r.stop_reason == "max-epochs");
+    CHECK(r.updates > 3);
+    CHECK(r.history.size() == 1);  // one final validation
+  }
+  SUBCASE("init-from") {
+    const fs::path source_dir = scratch_dir("init-source");
+    TrainerOptions options = tiny_options(source_dir);
+    options.max_updates = 3;
+    options.valid_bleu = false;
+    options.valid_metric = "loss";
+    std::ostringstream out;
+    Trainer(options, out).run();
+
+    TrainerOptions next = tiny_options(scratch_dir("init-target"));
+    next.init_from = (source_dir / "model.bin").string();
+    next.vocabulary.clear();  // taken from the model file
+    next.max_updates = 1;
+    next.valid_bleu = false;
+    next.valid_metric = "loss";
+    Trainer trainer(next, out);
+    trainer.on_update = [&](int64_t) { trainer.request_stop(); };
+    trainer.run();
+    CHECK(out.str().find("initialised the weights from " + next.init_from) != std::string::npos);
+  }
+}
+
+TEST_CASE("training is refused when the vocabulary does not cover the data") {
+  const fs::path dir = scratch_dir("unk-coverage");
+  // A vocabulary without byte fallback that has seen only part of the English characters.
+  text::SubwordTrainingOptions spm;
+  spm.vocab_size = 60;
+  spm.byte_fallback = false;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 40; ++i)  // SentencePiece refuses to train on 100 lines or fewer
+    for (const char* line : {"a man is here", "a man and a woman", "the man is on a boat"}) lines.push_back(line);
+  const text::SubwordModel narrow = text::SubwordModel::train_on_lines(lines, spm, text::Normalizer());
+  const std::string vocabulary = (dir / "narrow.model").string();
+  narrow.save(vocabulary);
+
+  TrainerOptions options = tiny_options(dir / "run");
+  options.vocabulary = vocabulary;
+  options.max_unk = 0.01;
+  std::ostringstream out;
+  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("--allow-unk-coverage"));
+  CHECK(out.str().find("vocabulary coverage: <unk> is") != std::string::npos);
+
+  options.allow_unk_coverage = true;
+  options.max_updates = 1;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  CHECK(Trainer(options, out).run().updates == 1);
+}
