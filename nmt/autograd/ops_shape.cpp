@@ -108,7 +108,7 @@ NMT_KERNEL void strided_row(float* out, const float* in, int64_t n, int64_t step
 
 // Output rows [a0, a1) of the transpose of one input block [n, m] (row stride m) into an
 // output block [m, n], in tiles of kTile x kTile that keep the rows read and written in cache.
-constexpr int64_t kTile = 32;
+constexpr int64_t kTile = 8;  // 32 or 16 suffer cache-set conflicts at power-of-two strides
 NMT_KERNEL void transpose_rows(const float* src, float* dst, int64_t m, int64_t n, int64_t a0, int64_t a1,
                                bool accumulate) {
   for (int64_t b0 = 0; b0 < n; b0 += kTile) {
