@@ -64,6 +64,14 @@ NMT_KERNEL void copy_or_add(const float* a, int64_t n, float* out, bool accumula
     for (int64_t i = 0; i < n; ++i) out[i] = a[i];
 }
 
+// True when input 0 is no other input of the node too: its gradient buffer may then serve as
+// the backward's scratch buffer for the pre-activation gradient.
+bool input0_unshared(const Node& node) {
+  for (int i = 1; i < node.input_count; ++i)
+    if (node.input(i) == node.input(0)) return false;
+  return true;
+}
+
 void check_defined(const char* op, std::initializer_list<const Var*> vars) {
   for (const Var* v : vars)
     if (!v->defined()) throw std::invalid_argument(std::string(op) + ": an input is undefined");
@@ -142,7 +150,7 @@ void lstm_backward(Node& node) {
   // The pre-activation gradient; for the projected cell it is xproj's gradient itself.
   bool acc0 = false;
   Tensor* g0 = projected ? node.input_grad(0, &acc0) : nullptr;
-  Tensor da = (g0 && !acc0) ? *g0 : Tensor::empty({batch, width});
+  Tensor da = (g0 && !acc0 && input0_unshared(node)) ? *g0 : Tensor::empty({batch, width});
   bool acc_c = false;
   Tensor* gc = node.input_grad(2, &acc_c);
   const Store mode = store_mode(gc, acc_c);
@@ -158,7 +166,7 @@ void lstm_backward(Node& node) {
     else
       lstm_backward_row<kSkip>(ap + o4, c_prev + o, c_new + o, dh + o, dc + o, dap + o4, nullptr, hidden);
   });
-  if (g0 && acc0) copy_or_add(dap, batch * width, g0->f32(), true);
+  if (g0 && !da.shares_storage(*g0)) copy_or_add(dap, batch * width, g0->f32(), acc0);
 
   bool acc;
   const Tensor& w_h = node.input(w_h_index)->value;
@@ -275,7 +283,7 @@ void gru_backward(Node& node) {
 
   bool acc0 = false;
   Tensor* g0 = projected ? node.input_grad(0, &acc0) : nullptr;
-  Tensor dgx = (g0 && !acc0) ? *g0 : Tensor::empty({batch, width});
+  Tensor dgx = (g0 && !acc0 && input0_unshared(node)) ? *g0 : Tensor::empty({batch, width});
   Tensor dgh = Tensor::empty({batch, width});
   bool acc_h = false;
   Tensor* gh = node.input_grad(1, &acc_h);
@@ -293,7 +301,7 @@ void gru_backward(Node& node) {
     else
       gru_backward_row<kSkip>(ap + o4, h_prev + o, dh_new + o, dxp + o3, dhp + o3, nullptr, hidden);
   });
-  if (g0 && acc0) copy_or_add(dxp, batch * width, g0->f32(), true);
+  if (g0 && !dgx.shares_storage(*g0)) copy_or_add(dxp, batch * width, g0->f32(), acc0);
 
   const Tensor& w_h = node.input(w_h_index)->value;
   if (gh)  // dh += dgh W_h^T (the direct part dh' * z is already in)

@@ -188,6 +188,15 @@ TEST_CASE("lstm_cell: gradients through an unrolled sequence with shared weights
        random_tensor({hidden, 4 * hidden}, gen)});
 }
 
+TEST_CASE("cells: one Var as two inputs (xproj doubling as W_h, B == H) still gets the right gradient") {
+  Generator gen(46);
+  const int64_t n = 3;  // B == H
+  gradcheck([](auto& v) { return lstm_cell_projected(v[0], v[1], v[2], v[0]).h; },
+            {random_tensor({n, 4 * n}, gen), random_tensor({n, n}, gen), random_tensor({n, n}, gen)});
+  gradcheck([](auto& v) { return gru_cell_projected(v[0], v[1], v[0], v[2]); },
+            {random_tensor({n, 3 * n}, gen), random_tensor({n, n}, gen), random_tensor({3 * n}, gen)});
+}
+
 TEST_CASE("gru_cell: gradient checks, single steps and unrolled") {
   Generator gen(44);
   for (auto [batch, in, hidden] : std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {3, 4, 5}, {2, 7, 3}}) {
