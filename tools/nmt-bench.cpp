@@ -443,6 +443,17 @@ int main(int argc, char** argv) {
     }
   }
   set_num_threads(o.threads);
+  // The setting the figures depend on. OMP_WAIT_POLICY matters: OpenBLAS (pthreads build) and
+  // OpenMP keep separate thread pools, and OpenMP workers spinning after a region slow down the
+  // GEMMs that follow when there are few cores.
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  Json("config")
+      .add("threads", num_threads())
+      .add("quick", o.quick ? "yes" : "no")
+      .add("openblas", openblas_get_config())
+      .add("omp_wait_policy", wait_policy ? wait_policy : "default")
+      .add("heap_counting", kCounting ? "yes" : "no")
+      .print();
   try {
     bench_matmul(o);
     bench_fused(o);

@@ -3,11 +3,14 @@
 // in the MemoryPool. The first steps fill the pool and the tape; after them, each step reuses.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "nmt/autograd/ops.h"
+#include "nmt/autograd/ops_cells.h"
+#include "nmt/autograd/ops_embedding.h"
 #include "nmt/optim/optim.h"
 #include "nmt/tensor/init.h"
 #include "nmt/tensor/memory_pool.h"
@@ -112,4 +115,89 @@ TEST_CASE("a warm MLP training step allocates nothing, with every optimizer") {
                                        << " heap allocations over 5 steps (OpenBLAS threaded GEMM job arrays)");
     }
   }
+}
+
+// Model-sized checks over every op family. Output widths are multiples of 16: for small GEMMs
+// OpenBLAS 0.3.21 uses its AVX-512 small-matrix kernels (kernel/x86_64/sgemm_small_kernel_*_skylakex.c),
+// which malloc and free a buffer on every call whose column-major M (our row-major N, the output
+// width) leaves a remainder of 1..8 modulo 16 with K >= 32. That is outside the engine.
+// Each runs on one thread (every kernel serial) and on all threads; the GEMMs are kept below
+// OpenBLAS's threading threshold, whose threaded driver allocates (see above).
+
+// Steps `step` with 1 and with all threads and checks that nothing allocates.
+template <class Step>
+void check_no_allocations(const Step& step) {
+  const int threads = num_threads();
+  for (int t : {1, threads}) {
+    CAPTURE(t);
+    set_num_threads(t);
+    StepCounts c = count_steps(step, 3, 4);
+    CHECK(c.pool_system == 0);
+    CHECK(c.heap == 0);
+  }
+  set_num_threads(threads);
+}
+
+TEST_CASE("a warm LSTM training step allocates nothing (embedding, lstm_cell, slice, stack, cross-entropy)") {
+  const int64_t batch = 16, steps = 6, vocab = 64, embed = 32, hidden = 32;
+  Generator gen(5);
+  Parameter table(init::uniform({vocab, embed}, 0.1f, gen), "embedding");
+  Parameter w_x(init::glorot_uniform({embed, 4 * hidden}, 1.f, gen), "w_x");
+  Parameter w_h(init::glorot_uniform({hidden, 4 * hidden}, 1.f, gen), "w_h"), b(init::zeros({4 * hidden}), "b");
+  Parameter w_out(init::glorot_uniform({hidden, vocab}, 1.f, gen), "w_out"), b_out(init::zeros({vocab}), "b_out");
+  std::vector<Parameter> params{table, w_x, w_h, b, w_out, b_out};
+  AdamW opt(params, {.lr = 1e-3f});
+  std::vector<int32_t> in(batch * steps), out(batch * steps);
+  for (auto& id : in) id = static_cast<int32_t>(gen.next() % vocab);
+  for (auto& id : out) id = static_cast<int32_t>(gen.next() % vocab);
+  out[3] = -1;  // an ignored (padding) position
+  Tensor inputs = Tensor::from_ids({steps, batch}, in), targets = Tensor::from_ids({steps, batch}, out);
+  Var zeros(Tensor::zeros({batch, hidden}));
+  std::vector<Var> hs;
+  hs.reserve(steps);  // kept across steps, as a model would
+  auto step = [&] {
+    opt.zero_grad();
+    Var x = embedding(table, inputs, 0);
+    LstmState state{zeros, zeros};
+    hs.clear();
+    for (int64_t t = 0; t < steps; ++t) {
+      state = lstm_cell(reshape(slice(x, 0, t, t + 1), {batch, embed}), state.h, state.c, w_x, w_h, b);
+      hs.push_back(state.h);
+    }
+    Var logits = matmul(nmt::tanh(stack(hs, 0)), w_out) + b_out;
+    Var loss = cross_entropy(logits, targets, 0.1f, -1, Reduction::mean);
+    hs.clear();
+    loss.backward();
+    clip_grad_norm(params, 1.f);
+    opt.step();
+  };
+  check_no_allocations(step);
+}
+
+TEST_CASE("a warm Transformer-like step allocates nothing (attention, permute, softmax, layer norm, GELU)") {
+  const int64_t batch = 4, len = 8, d = 32, heads = 4, dh = d / heads;
+  Generator gen(6);
+  Parameter w_qkv(init::glorot_uniform({d, 3 * d}, 1.f, gen), "w_qkv"), w_o(init::glorot_uniform({d, d}, 1.f, gen), "w_o");
+  Parameter gamma(init::ones({d}), "gamma"), beta(init::zeros({d}), "beta");
+  Parameter w1(init::glorot_uniform({d, 4 * d}, 1.f, gen), "w1"), w2(init::glorot_uniform({4 * d, d}, 1.f, gen), "w2");
+  std::vector<Parameter> params{w_qkv, w_o, gamma, beta, w1, w2};
+  Adam opt(params, {.lr = 1e-3f});
+  Tensor x = init::normal({batch, len, d}, 0.f, 1.f, gen);
+  Tensor padding = Tensor::zeros({batch, 1, 1, len});
+  padding.f32()[len - 1] = -INFINITY;  // the first sentence's last position is padding
+  auto step = [&] {
+    opt.zero_grad();
+    Var qkv = permute(reshape(matmul(Var(x), w_qkv), {batch, len, 3, heads, dh}), {2, 0, 3, 1, 4});
+    Var q = reshape(slice(qkv, 0, 0, 1), {batch, heads, len, dh});
+    Var k = reshape(slice(qkv, 0, 1, 2), {batch, heads, len, dh});
+    Var v = reshape(slice(qkv, 0, 2, 3), {batch, heads, len, dh});
+    Var p = softmax(batched_matmul(q, k, false, true) * 0.35f, padding);
+    Var ctx = reshape(transpose(batched_matmul(p, v), 1, 2), {batch, len, d});
+    Var h = layer_norm(Var(x) + matmul(ctx, w_o), gamma, beta);
+    Var y = h + matmul(nmt::gelu(matmul(h, w1)), w2);
+    Var loss = mean_all(y * y);
+    loss.backward();
+    opt.step();
+  };
+  check_no_allocations(step);
 }
