@@ -120,11 +120,16 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
           next_scores[first + live] = s;
           ++live;
         }
-        // 3. Done: k finished, nothing alive, or no live hypothesis can catch up. Scores only
-        // fall as hypotheses grow, so s / divisor(L) for the final length L in [t + 2, limit]
-        // is at most the larger of its values at the two ends (the divisor is monotone).
+        // 3. Done: nothing alive, or no live hypothesis can catch up with the n-th best
+        // finished one. Scores only fall as hypotheses grow, so s / divisor(L) for the final
+        // length L in [t + 2, limit] is at most the larger of its values at the two ends (the
+        // divisor is monotone): that bound is exact. With k finished hypotheses (fairseq's
+        // rule) we stop sooner, unless a live hypothesis already scores better than the bar at
+        // its present length: hypotheses that end early must not end the search while a better
+        // one is still growing. (At equal length a live score is below the EOS score that
+        // finished beside it, so beam 1 stops exactly where greedy search stops.)
         const int have = static_cast<int>(finished[b].size());
-        if (have >= k || live == 0) {
+        if (live == 0) {
           done[b] = 1;
         } else if (have >= options.n_best) {
           const float bar = nth_best(finished[b], options.n_best, scratch);
@@ -132,7 +137,8 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
           bool can_improve = false;
           for (int j = 0; j < live && !can_improve; ++j) {
             const float s = next_scores[first + j];
-            const double bound = std::max(s / penalty.divisor(shortest), s / penalty.divisor(limit[b]));
+            const double bound = have >= k ? s / penalty.divisor(t + 1)
+                                           : std::max(s / penalty.divisor(shortest), s / penalty.divisor(limit[b]));
             can_improve = bound > bar;
           }
           if (!can_improve) done[b] = 1;

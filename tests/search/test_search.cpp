@@ -294,7 +294,10 @@ TEST_CASE("greedy search is beam search with beam 1") {
   }
 }
 
-TEST_CASE("beam search finds what the PyTorch peer's beam search finds") {
+// The peer stops a sentence as soon as it has k finished hypotheses; we go on while a live
+// hypothesis already beats them (see beam_search.cpp), so we find the peer's hypothesis or a
+// better one, never a worse one.
+TEST_CASE("beam search finds what the PyTorch peer's beam search finds, or better") {
   for (uint64_t seed : {1, 2, 3, 4}) {
     const int V = 12;
     const Table table = random_table(seed, V, 0.5f);
@@ -309,8 +312,10 @@ TEST_CASE("beam search finds what the PyTorch peer's beam search finds") {
         const Ids source = with_eos(sources[b]);
         const int limit = 2 * static_cast<int>(source.size()) + 10;
         const auto [tokens, normalized] = reference_beam(table, source, beam, 1.0, limit, V);
-        CHECK(results[b].best().tokens == tokens);
-        CHECK(results[b].best().normalized == doctest::Approx(normalized).epsilon(1e-5));
+        if (results[b].best().tokens == tokens)
+          CHECK(results[b].best().normalized == doctest::Approx(normalized).epsilon(1e-5));
+        else
+          CHECK(results[b].best().normalized > normalized);
       }
     }
   }
