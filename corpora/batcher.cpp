@@ -2,9 +2,11 @@
 #include "corpora/batcher.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "tokenizer/special_ids.h"
 
@@ -73,16 +75,24 @@ Batcher::Batcher(const ParallelCorpus& corpus, BatcherOptions options, BatcherSt
     : corpus_(corpus), options_(options) {
   if (options_.max_target_tokens == 0) throw std::invalid_argument("batcher: max_target_tokens must be positive");
   if (options_.pool_size == 0) throw std::invalid_argument("batcher: pool_size must be positive");
+  if (corpus.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument("batcher: more than 2^32 - 1 sentence pairs");
+  }
   restore(state);
 }
 
 void Batcher::restore(const BatcherState& state) {
+  const BatcherState previous = state_;
   state_ = state;
   planned_epoch_ = ~std::uint64_t(0);
   plan_epoch();
   if (state_.batch_index > batches_per_epoch()) {
-    throw std::invalid_argument("batcher state " + state.serialize() + " is past the end of its epoch (" +
-                                std::to_string(batches_per_epoch()) + " batches): a different corpus or budget?");
+    const std::string message = "batcher state " + state.serialize() + " is past the end of its epoch (" +
+                                std::to_string(batches_per_epoch()) + " batches): a different corpus or budget?";
+    state_ = previous;  // leave the batcher as it was
+    planned_epoch_ = ~std::uint64_t(0);
+    plan_epoch();
+    throw std::invalid_argument(message);
   }
 }
 
@@ -97,26 +107,39 @@ void Batcher::plan_epoch() {
   if (options_.shuffle) shuffle(order_, random);
 
   batch_start_.assign(1, 0);
+  struct Entry {
+    std::uint32_t target_length, source_length, position, pair;
+    bool operator<(const Entry& other) const {  // by length, ties in shuffled order: deterministic
+      return std::tie(target_length, source_length, position) <
+             std::tie(other.target_length, other.source_length, other.position);
+    }
+  };
+  std::vector<Entry> pool_entries;
   for (std::size_t pool = 0; pool < n; pool += options_.pool_size) {
-    const auto begin = order_.begin() + pool;
-    const auto end = order_.begin() + std::min(n, pool + options_.pool_size);
-    std::stable_sort(begin, end, [&](std::uint32_t a, std::uint32_t b) {
-      const std::size_t ta = corpus_.target.length(a), tb = corpus_.target.length(b);
-      return ta != tb ? ta < tb : corpus_.source.length(a) < corpus_.source.length(b);
-    });
+    const std::size_t pool_end = std::min(n, pool + options_.pool_size);
+    pool_entries.clear();
+    for (std::size_t k = pool; k < pool_end; ++k) {
+      const std::uint32_t pair = order_[k];
+      pool_entries.push_back({static_cast<std::uint32_t>(corpus_.target.length(pair)),
+                              static_cast<std::uint32_t>(corpus_.source.length(pair)),
+                              static_cast<std::uint32_t>(k - pool), pair});
+    }
+    std::sort(pool_entries.begin(), pool_entries.end());
     std::size_t tokens = 0, sentences = 0;
-    for (auto it = begin; it != end; ++it) {
-      const std::size_t cost = corpus_.target.length(*it) + 1;  // pieces + EOS
+    for (std::size_t k = pool; k < pool_end; ++k) {
+      const Entry& entry = pool_entries[k - pool];
+      order_[k] = entry.pair;
+      const std::size_t cost = entry.target_length + 1;  // pieces + EOS
       const bool over_budget = tokens + cost > options_.max_target_tokens;
       const bool over_count = options_.max_sentences && sentences == options_.max_sentences;
       if (sentences > 0 && (over_budget || over_count)) {
-        batch_start_.push_back(static_cast<std::uint64_t>(it - order_.begin()));
+        batch_start_.push_back(k);
         tokens = sentences = 0;
       }
       tokens += cost;
       ++sentences;
     }
-    if (sentences > 0) batch_start_.push_back(static_cast<std::uint64_t>(end - order_.begin()));
+    if (sentences > 0) batch_start_.push_back(pool_end);
   }
 
   batch_order_.resize(batch_start_.size() - 1);

@@ -106,6 +106,11 @@ TEST_CASE("restoring a saved state mid-epoch continues with exactly the same bat
   CHECK_FALSE(at_end.next().has_value());
   CHECK(at_end.state() == BatcherState{9, 2, 0});
   CHECK_THROWS_AS(Batcher(corpus, options, {.seed = 9, .epoch = 0, .batch_index = 1'000'000}), std::invalid_argument);
+  const BatcherState before = resumed.state();
+  CHECK_THROWS_WITH_AS(resumed.restore({.seed = 9, .epoch = 0, .batch_index = 1'000'000}),
+                       doctest::Contains("past the end of its epoch"), std::invalid_argument);
+  CHECK(resumed.state() == before);
+  CHECK(same_batches({*original.next()}, {*resumed.next()}));
   CHECK_THROWS_AS(BatcherState::deserialize("seed=1 epoch=x batch=0"), std::invalid_argument);
   CHECK_THROWS_AS(BatcherState::deserialize("seed=1 batch=0"), std::invalid_argument);
 }
