@@ -64,6 +64,11 @@ TEST_CASE("layer_norm: gradient checks") {
     // A large eps (used by some models) changes the gradient: checked too.
     gradcheck([](auto& v) { return layer_norm(v[0], v[1], v[2], 0.5f); }, {x, gamma, beta});
   }
+  // Constant gamma and beta (no partial sums needed), and x constant with gamma learnt.
+  Tensor g5 = random_tensor({5}, gen), b5 = random_tensor({5}, gen), x5 = random_tensor({70, 5}, gen);
+  gradcheck([=](auto& v) { return layer_norm(v[0], Var(g5), Var(b5)); }, {x5});
+  gradcheck([=](auto& v) { return layer_norm(Var(x5), v[0], Var(b5)); }, {g5});
+  gradcheck([=](auto& v) { return layer_norm(Var(x5), Var(g5), v[0]); }, {b5});
   // Gradients accumulate into an input used twice (one tensor as both gamma and beta).
   Tensor x = random_tensor({3, 4}, gen);
   gradcheck([](auto& v) { return layer_norm(v[0], v[1], v[1]); }, {x, random_tensor({4}, gen)});
