@@ -373,9 +373,13 @@ std::optional<Options> parse_args(int argc, char** argv) {
     throw UsageError("argument -f/--format: 'latex' is only for sacreBLEU's multi-system mode; use json or text");
   if (opt.refs.empty())
     throw UsageError("no reference files given (they come before -i/--input: nmt-bleu REF [REF ...] -i HYP)");
-  if (opt.inputs && opt.inputs->size() > 1)
+  if (opt.inputs && opt.inputs->size() > 1) {
+    std::string names;
+    for (const auto& name : *opt.inputs) names += " " + name;
     throw UsageError("argument -i/--input: nmt-bleu scores one hypothesis file, got " +
-                     std::to_string(opt.inputs->size()));
+                     std::to_string(opt.inputs->size()) + " (" + names.substr(1) +
+                     "); reference files go before -i: nmt-bleu REF [REF ...] -i HYP");
+  }
   if (opt.num_refs != 1 && opt.refs.size() > 1)
     throw UsageError("-nr/--num-refs reads several tab-separated references from one file; "
                      "it cannot be used with several reference files");
