@@ -17,10 +17,10 @@ namespace nmt {
 
 std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const std::vector<int32_t>> sources,
                                           const SearchOptions& options) {
+  options.validate();  // n-best > 1 with beam 1 is an error, not silently one hypothesis
   SearchOptions greedy = options;
   greedy.beam = 1;
   greedy.n_best = 1;
-  greedy.validate();
   NoGradGuard no_grad;
   const SourceBatch batch = SourceBatch::make(sources);
   const int B = batch.sentences();
