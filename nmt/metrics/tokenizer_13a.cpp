@@ -16,6 +16,14 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// The first '.' or ',' at or after `from` (a plain loop: string_view::find_first_of calls memchr
+// once per byte).
+std::size_t find_period_or_comma(std::string_view text, std::size_t from) {
+  for (; from < text.size(); ++from)
+    if (text[from] == '.' || text[from] == ',') return from;
+  return std::string_view::npos;
+}
+
 // [\{-\~\[-\` -\&\(-\+\:-\@\/]: the ranges {-~, [-`, space-&, (-+, :-@ and '/'.
 bool is_mteval_punct(char c) {
   return (c >= '{' && c <= '~') || (c >= '[' && c <= '`') || (c >= ' ' && c <= '&') ||
@@ -80,7 +88,7 @@ void split_mteval_periods_commas_dashes(std::string_view line, std::string& out)
   b.reserve(line.size() + 16);
   std::size_t pos = 0;  // bytes before pos are done
   for (std::size_t search = 1;;) {
-    const std::size_t j = line.find_first_of(".,", search);
+    const std::size_t j = find_period_or_comma(line, search);
     if (j == npos) break;
     if (j >= pos + 1 && !is_digit(line[j - 1])) {
       b.append(line, pos, j - pos);
@@ -101,7 +109,7 @@ void split_mteval_periods_commas_dashes(std::string_view line, std::string& out)
   a.reserve(bv.size() + 16);
   pos = 0;
   for (std::size_t search = 0;;) {
-    const std::size_t j = bv.find_first_of(".,", search);
+    const std::size_t j = find_period_or_comma(bv, search);
     if (j == npos) break;
     if (j + 1 < bv.size() && !is_digit(bv[j + 1])) {
       a.append(bv, pos, j - pos);
