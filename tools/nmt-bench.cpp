@@ -174,7 +174,8 @@ class Json {
   Json& add(const std::string& key, double value) {
     item(key);
     char buf[64];
-    std::snprintf(buf, sizeof buf, std::abs(value) >= 1e6 || value == std::floor(value) ? "%.0f" : "%.4g", value);
+    const double a = std::abs(value);
+    std::snprintf(buf, sizeof buf, value == std::floor(value) ? "%.0f" : a >= 100 ? "%.1f" : "%.4g", value);
     text_ += buf;
     return *this;
   }
