@@ -186,7 +186,21 @@ const std::map<std::string, std::string>& unsupported_options() {
   return options;
 }
 
-bool looks_like_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
+// Like argparse: "-x" is an option, "-" and negative numbers ("-1", "-.5") are values.
+bool looks_like_option(std::string_view arg) {
+  if (arg.size() < 2 || arg[0] != '-') return false;
+  bool number = true, digits = false, point = false;
+  for (const char c : arg.substr(1)) {
+    if (c >= '0' && c <= '9') {
+      digits = true;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      number = false;
+    }
+  }
+  return !(number && digits);
+}
 
 // The spec an argument names (exact name, or a unique prefix of a long option).
 const OptionSpec* find_option(const std::string& name) {

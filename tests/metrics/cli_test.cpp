@@ -239,6 +239,24 @@ TEST_CASE("nmt-bleu errors name the file and exit non-zero") {
   }
 }
 
+TEST_CASE("nmt-bleu -nr reads tab-separated references from one file") {
+  const Json& c = find_case("s14_two_refs_en");
+  const auto ref0 = split_on(read_whole_file(testdata_dir() + "/" + c["refs"][0].as_string()), '\n');
+  const auto ref1 = split_on(read_whole_file(testdata_dir() + "/" + c["refs"][1].as_string()), '\n');
+  REQUIRE(ref0.size() == ref1.size());
+  std::string joined;
+  for (std::size_t i = 0; i + 1 < ref0.size(); ++i) joined += ref0[i] + "\t" + ref1[i] + "\n";
+  const std::string refs = write_file("two_refs.tsv", joined);
+  RunResult r = run_tool(refs + " -nr 2 -i " + c["hyp"].as_string() + " -m bleu chrf ter -f text -w 2");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(c["corpus"]["bleu_13a"]["text"].as_string()) != std::string::npos);
+  CHECK(r.out.find(c["corpus"]["chrf"]["text"].as_string()) != std::string::npos);
+  CHECK(r.out.find(c["corpus"]["ter"]["text"].as_string()) != std::string::npos);
+  r = run_tool(refs + " -nr 3 -i " + c["hyp"].as_string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(refs + ": line 1: expected 3 tab-separated references, found 2") != std::string::npos);
+}
+
 TEST_CASE("nmt-bleu accepts sacreBLEU's long options and --opt=value") {
   const Json& c = find_case("s20_numbers");
   char expected[64];

@@ -5,6 +5,8 @@
 #include "nmt/metrics/bleu.h"
 #include "nmt/metrics/chrf.h"
 #include "nmt/metrics/errors.h"
+#include "nmt/metrics/ngrams.h"
+#include "nmt/metrics/vocabulary.h"
 #include "nmt/metrics/score.h"
 #include "nmt/metrics/ter.h"
 #include "nmt/metrics/text_lines.h"
@@ -114,6 +116,39 @@ TEST_CASE("char and none keep the line's own spacing") {
   CHECK(TokenizerChar()("ab c\u00e9") == "a b   c \u00e9");
   CHECK(TokenizerNone()("  a  b") == "  a  b");
   CHECK_THROWS_AS(make_tokenizer("ja-mecab"), MetricsError);
+}
+
+TEST_CASE("n-gram table and vocabulary grow without losing counts") {
+  NgramTable table;
+  table.clear(0);
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    const std::uint32_t symbols[2] = {i, i % 7};
+    table.at(pack_ngram(symbols, 2, 32), 2).count += i % 3 + 1;
+  }
+  std::int64_t entries = 0, total = 0;
+  table.for_each([&](const NgramTable::Entry& e) {
+    ++entries;
+    total += e.count;
+  });
+  CHECK(entries == 5000);
+  std::int64_t expected = 0;
+  for (std::uint32_t i = 0; i < 5000; ++i) expected += i % 3 + 1;
+  CHECK(total == expected);
+  const std::uint32_t probe[2] = {4999, 4999 % 7};
+  REQUIRE(table.find(pack_ngram(probe, 2, 32), 2) != nullptr);
+  CHECK(table.find(pack_ngram(probe, 2, 32), 1) == nullptr);  // same key, other order
+  table.clear(10);
+  CHECK(table.find(pack_ngram(probe, 2, 32), 2) == nullptr);
+
+  Vocabulary vocabulary;
+  for (int i = 0; i < 10000; ++i) {
+    std::string word = std::to_string(i);
+    word.insert(0, 1, 'w');
+    CHECK(vocabulary.id(word) == static_cast<std::uint32_t>(i + 1));
+  }
+  CHECK(vocabulary.id("w1234") == 1235u);
+  CHECK(vocabulary.token(1235) == "w1234");
+  CHECK(vocabulary.size() == 10000);
 }
 
 TEST_CASE("BLEU on small examples") {
