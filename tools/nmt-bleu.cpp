@@ -362,6 +362,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
       opt.score_only = true;
     } else if (name == "--width") {
       opt.width = parse_int(*spec, value);
+      if (opt.width < 0) throw UsageError("argument -w/--width: must be 0 or more, not " + value);
     } else if (name == "--no-color") {
       // no colours are ever printed
     } else if (name == "--format") {
