@@ -308,15 +308,6 @@ std::string normalize_asian(std::string_view sent) {
   return out;
 }
 
-std::string join_words(std::string_view text) {
-  std::string out;
-  for (const std::string_view w : split_python_whitespace(text)) {
-    if (!out.empty()) out.push_back(' ');
-    out.append(w);
-  }
-  return out;
-}
-
 }  // namespace
 
 Ter::Ter(TerConfig config) : config_(config) {}
@@ -327,7 +318,6 @@ std::string Ter::tokenize(std::string_view sentence) const {
   if (config_.normalized) {
     sent = normalize_general_and_western(std::move(sent));
     if (config_.asian_support) sent = normalize_asian(sent);
-    sent = join_words(sent);  // \s+ -> ' ', no leading or trailing space
   }
   if (config_.no_punct) {
     std::string kept;
@@ -341,7 +331,9 @@ std::string Ter::tokenize(std::string_view sentence) const {
     }
     sent = std::move(kept);
   }
-  return sent;
+  std::string joined;
+  join_python_words(sent, joined);  // ' '.join(sent.split())
+  return joined;
 }
 
 std::vector<std::uint32_t> Ter::words(std::string_view sentence) {
