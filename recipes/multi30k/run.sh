@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Multi30k German->English: train, translate test_2016_flickr with beam 5, score it.
+#
+#   recipes/multi30k/run.sh [MODEL ...]      MODEL: a config name here (default: transformer)
+#
+# Settings (environment):
+#   MULTI30K_DIR   the corpus folder (train/val/test_2016_flickr .de/.en); default: downloaded
+#                  from the official Multi30k repository into runs/multi30k/data
+#   MINUTES        training budget per model (default: each config's max-minutes)
+#   RUNS           where models and results go (default: runs/multi30k)
+#   THREADS        threads (default: all cores)
+# Results: $RUNS/<model>/results.json, and one row per model in $RUNS/results.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-runs/multi30k}
+THREADS=${THREADS:-0}
+models=("$@")
+[ ${#models[@]} -eq 0 ] && models=(transformer)
+
+data=${MULTI30K_DIR:-}
+if [ -z "$data" ]; then
+  data=$RUNS/data
+  mkdir -p "$data"
+  base=https://github.com/multi30k/dataset/raw/master/data/task1/raw
+  for f in train.de train.en val.de val.en test_2016_flickr.de test_2016_flickr.en; do
+    [ -s "$data/$f" ] || { curl -fsSL "$base/$f.gz" | gunzip > "$data/$f.tmp" && mv "$data/$f.tmp" "$data/$f"; }
+  done
+fi
+for f in train.de train.en val.de val.en test_2016_flickr.de test_2016_flickr.en; do
+  [ -s "$data/$f" ] || { echo "run.sh: $data/$f is missing" >&2; exit 1; }
+done
+
+[ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
+
+for model in "${models[@]}"; do
+  config=recipes/multi30k/$model.ini
+  [ -f "$config" ] || { echo "run.sh: no config $config" >&2; exit 1; }
+  out=$RUNS/$model
+  mkdir -p "$out"
+  extra=()
+  [ -n "${MINUTES:-}" ] && extra+=(--max-minutes "$MINUTES")
+  resume=()
+  ls "$out"/checkpoint* >/dev/null 2>&1 && resume=(--resume)
+  start=$(date +%s)
+  build/bin/nmt-train --config "$config" --data-dir "$data" --model-dir "$out" --threads "$THREADS" \
+    "${extra[@]}" "${resume[@]}"
+  train_seconds=$(( $(date +%s) - start ))
+
+  start=$(date +%s.%N)
+  build/bin/nmt-translate -m "$out/model.bin" --beam 5 --batch 64 --threads "$THREADS" \
+    < "$data/test_2016_flickr.de" > "$out/test_2016_flickr.hyp.en"
+  translate_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+
+  ref=$data/test_2016_flickr.en
+  hyp=$out/test_2016_flickr.hyp.en
+  bleu=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m bleu -b -w 2)
+  chrf=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m chrf -b -w 2)
+  bleu_lc_intl=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m bleu -lc -tok intl -b -w 2)
+  chrf_lc=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m chrf -lc -b -w 2)
+  params=$(grep -m1 -o '"parameters": *[0-9]*' "$out/log.jsonl" | grep -o '[0-9]*$' || echo "?")
+  tokps=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1 | grep -o '"tokens_per_s": *[0-9.]*' | grep -o '[0-9.]*$' || echo "?")
+  cat > "$out/results.json" <<JSON
+{"model": "$model", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
+ "parameters": "$params", "train_seconds": $train_seconds, "target_tokens_per_s": "$tokps",
+ "translate_seconds": $translate_seconds, "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
+JSON
+  cat "$out/results.json"
+  [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
+  printf '| %s | %s | %s | %s | %s | %d min | %s |\n' "$model" "$bleu" "$chrf" "$bleu_lc_intl" "$params" \
+    $((train_seconds / 60)) "$tokps" >> "$RUNS/results.md"
+done
