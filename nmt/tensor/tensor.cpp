@@ -93,7 +93,7 @@ Tensor Tensor::from_vector(const Shape& shape, std::span<const float> values) {
     throw std::invalid_argument("Tensor::from_vector: " + std::to_string(values.size()) +
                                 " values for shape " + shape.str());
   Tensor t = empty(shape);
-  std::memcpy(t.data_, values.data(), values.size() * 4);
+  if (!values.empty()) std::memcpy(t.data_, values.data(), values.size() * 4);
   return t;
 }
 
@@ -102,7 +102,7 @@ Tensor Tensor::from_ids(const Shape& shape, std::span<const int32_t> ids) {
     throw std::invalid_argument("Tensor::from_ids: " + std::to_string(ids.size()) +
                                 " ids for shape " + shape.str());
   Tensor t = empty(shape, DType::i32);
-  std::memcpy(t.data_, ids.data(), ids.size() * 4);
+  if (!ids.empty()) std::memcpy(t.data_, ids.data(), ids.size() * 4);
   return t;
 }
 
