@@ -161,7 +161,7 @@ int run(const Settings& s) {
     if (fd < 0) throw std::runtime_error("cannot open input file '" + s.input + "': " + std::strerror(errno));
     input_name = s.input;
   }
-  nmt::LineReader reader(fd);
+  nmt::LineReader reader(fd, input_name);
   std::vector<std::string> lines;
   std::string out;
   std::size_t next_line = 1;  // 1-based number of lines[0]

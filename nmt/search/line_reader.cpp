@@ -56,7 +56,7 @@ bool LineReader::fill(bool block) {
       return true;  // the buffer may now end in a complete last line
     }
     if (errno == EINTR) continue;
-    throw std::runtime_error(std::string("cannot read input: ") + std::strerror(errno));
+    throw std::runtime_error("cannot read '" + name_ + "': " + std::strerror(errno));
   }
 }
 

@@ -14,10 +14,12 @@ namespace nmt {
 
 class LineReader {
  public:
-  explicit LineReader(int fd) : fd_(fd) {}
+  // `name` is for messages ("<stdin>" or the file's path).
+  explicit LineReader(int fd, std::string name = "<stdin>") : fd_(fd), name_(std::move(name)) {}
 
   // Clears `lines` and fills it with 1 to max_lines lines; returns false at the end of input
-  // (lines empty). Throws std::runtime_error with the system's reason if reading fails.
+  // (lines empty). Throws std::runtime_error naming the input and the system's reason if reading
+  // fails.
   bool next_batch(std::vector<std::string>& lines, std::size_t max_lines);
 
   std::size_t lines_read() const { return lines_read_; }
@@ -28,6 +30,7 @@ class LineReader {
   bool input_waiting() const;
 
   int fd_;
+  std::string name_;
   std::string buffer_;
   std::size_t start_ = 0;  // first unconsumed byte of buffer_
   bool eof_ = false;
