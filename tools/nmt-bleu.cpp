@@ -451,8 +451,7 @@ Corpus read_corpus(const Options& opt) {
     corpus.files.push_back(metrics::read_text_lines(opt.inputs->front()));
   const metrics::TextLines& hyp = corpus.files.back();
   if (hyp.size() == 0)
-    throw metrics::MetricsError(hyp.name + (from_stdin ? " is empty" : " is empty") +
-                                ": there are no hypothesis segments to score");
+    throw metrics::MetricsError(hyp.name + " is empty: there are no hypothesis segments to score");
   if (from_stdin && hyp[0].find('\t') != std::string_view::npos)
     throw metrics::MetricsError("<stdin>: the first line has tab-separated fields, which sacreBLEU "
                                 "reads as several systems; nmt-bleu scores one system (use -i FILE)");

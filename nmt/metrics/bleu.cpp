@@ -3,6 +3,7 @@
 // metrics/helpers.py (extract_all_word_ngrams). See bleu.h.
 #include "nmt/metrics/bleu.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
