@@ -64,7 +64,7 @@ po::options_description describe(Settings& s) {
        "longest output = ratio * source length + offset (subwords, EOS included) ...")
       ("max-length-offset", po::value(&s.max_length_offset)->default_value(10), "... + this offset")
       ("max-length", po::value(&s.max_length)->default_value(0),
-       "absolute cap on the output length in subwords (0 = the model's limit)")
+       "absolute cap on the output length in subwords, EOS included (0 = the model's limit)")
       ("max-source-length", po::value(&s.max_source_length)->default_value(0),
        "longer sources are cut to this many subwords, with a warning (0 = the model's limit)")
       ("n-best", po::value(&s.n_best)->default_value(0),
@@ -190,6 +190,9 @@ int run(const Settings& s) {
         out += '\n';
       }
       if (!s.attention_svg.empty() && !t.empty()) write_svg(s.attention_svg, line, t, translator);
+      if (!t.empty() && t.result.hit_length_limit())
+        std::cerr << input_name << ':' << line << ": warning: the translation reached the length limit of "
+                  << t.result.max_length - 1 << " subwords and was cut there" << std::endl;
     }
     next_line += lines.size();
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)

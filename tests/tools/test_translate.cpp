@@ -118,7 +118,16 @@ TEST_CASE("invalid UTF-8 and over-long lines are repaired with a warning naming 
   CHECK(r.err.find("UTF-8") != std::string::npos);
   CHECK(r.err.find("<stdin>:2") != std::string::npos);
   CHECK(r.err.find("limit of 39") != std::string::npos);
-  CHECK(r.err.find("<stdin>:3") == std::string::npos);
+  CHECK(r.err.find("<stdin>:3: warning: invalid") == std::string::npos);
+}
+
+TEST_CASE("a translation cut at the length limit is reported") {
+  // --max-length 1 leaves room for EOS only; the untrained model prefers one of its ~600 other
+  // pieces, so the output is empty and cut.
+  const ToolResult r = translate({"--beam", "2", "--max-length", "1"}, "Kinder spielen.\n");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(r.out == "\n");
+  CHECK(r.err.find("<stdin>:1: warning: the translation reached the length limit of 0 subwords") != std::string::npos);
 }
 
 TEST_CASE("streaming: each line is answered before the input ends") {
