@@ -384,7 +384,6 @@ void Run::save_checkpoint() {
 }
 
 void Run::validate() {
-  const auto start = Clock::now();
   ValidationScores scores = validator_->run(*model_);
   ValidationRecord record;
   record.update = state_.updates;
@@ -431,7 +430,6 @@ void Run::validate() {
 
   save_checkpoint();
   if (o_.patience > 0 && state_.validations_without_improvement >= o_.patience) early_stop_ = true;
-  (void)start;
 }
 
 TrainingResult Run::go() {

@@ -1,6 +1,7 @@
 #include "nmt/train/training_data.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -51,7 +52,10 @@ std::shared_ptr<const text::SubwordModel> train_joint_vocabulary(const TrainerOp
   text::Normalizer normalizer(text::NormalizerSettings{options.normalization});
   auto model = std::make_shared<const text::SubwordModel>(
       text::SubwordModel::train({options.train_source, options.train_target}, spm, normalizer));
-  out << "vocabulary: " << model->vocab_size() << " pieces" << std::endl;
+  const std::string saved = (std::filesystem::path(options.model_dir) / "vocab.model").string();
+  model->save(saved);
+  out << "vocabulary: " << model->vocab_size() << " pieces, saved as " << saved
+      << " (reuse it with --vocab; model files carry their own copy)" << std::endl;
   return model;
 }
 

@@ -31,7 +31,8 @@ struct TrainingData {
   double source_unk = 0, target_unk = 0;           // share of <unk> pieces in the training data
 };
 
-// Trains a joint vocabulary on the training files (both sides), as the options say.
+// Trains a joint vocabulary on the training files (both sides), as the options say, and saves it as
+// <model-dir>/vocab.model (a standard SentencePiece model file).
 std::shared_ptr<const text::SubwordModel> train_joint_vocabulary(const TrainerOptions& options, std::ostream& out);
 
 // Reads and checks everything (see above); reports on `out`. Throws std::runtime_error naming the

@@ -2,6 +2,7 @@
 // the files it writes, early stopping, --init-from, and the vocabulary coverage check.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -175,6 +176,21 @@ TEST_CASE("early stopping, epoch limits and --init-from") {
     CHECK(r.stop_reason == "max-epochs");
     CHECK(r.updates > 3);
     CHECK(r.history.size() == 1);  // one final validation
+  }
+  SUBCASE("wall-clock budget") {
+    TrainerOptions options = tiny_options(scratch_dir("max-minutes"));
+    options.max_updates = 0;
+    options.max_minutes = 0.3 / 60;  // 0.3 s
+    options.valid_every = 1000000;
+    options.valid_bleu = false;
+    options.valid_metric = "loss";
+    std::ostringstream out;
+    const auto start = std::chrono::steady_clock::now();
+    const TrainingResult r = Trainer(options, out).run();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(r.stop_reason == "max-minutes");
+    CHECK(r.updates >= 1);
+    CHECK(seconds < 30);
   }
   SUBCASE("init-from") {
     const fs::path source_dir = scratch_dir("init-source");
