@@ -1,0 +1,88 @@
+// The vanilla encoder-decoder (Sutskever et al. 2014; Cho et al. 2014): see rnn_seq2seq.h.
+#include "nmt/models/rnn_seq2seq.h"
+
+#include <algorithm>
+
+#include "nmt/layers/local_attention.h"
+
+namespace nmt {
+
+Tensor reverse_source(const Tensor& ids, int32_t eos, int32_t pad) {
+  Tensor out = ids.clone();
+  const int64_t b = ids.dim(0), s = ids.dim(1);
+  for (int64_t i = 0; i < b; ++i) {
+    int32_t* row = out.i32() + i * s;
+    int64_t end = 0;
+    while (end < s && row[end] != pad) ++end;
+    if (end > 0 && row[end - 1] == eos) --end;
+    std::reverse(row, row + end);
+  }
+  return out;
+}
+
+RnnSeq2Seq::RnnSeq2Seq(const ModelConfig& c, Generator& init) : EncoderDecoder(c) {
+  require_positive("rnn", "embedding_size", c.embedding_size);
+  require_positive("rnn", "hidden_size", c.hidden_size);
+  require_positive("rnn", "rnn_layers", c.rnn_layers);
+  const CellType cell = parse_cell(c.cell);
+  source_embedding_ = parameters_.add("source_embedding", rnn_embedding_table(c.vocab_size, c.embedding_size, init));
+  target_embedding_ = parameters_.add("target_embedding", rnn_embedding_table(c.vocab_size, c.embedding_size, init));
+  encoder_ = RnnEncoder(parameters_, "encoder", cell, c.embedding_size, c.hidden_size, c.rnn_layers, false, init);
+  for (int l = 0; l < c.rnn_layers; ++l)
+    decoder_.emplace_back(parameters_, "decoder." + std::to_string(l), cell, l == 0 ? c.embedding_size : c.hidden_size,
+                          c.hidden_size, init);
+  output_ = Linear(parameters_, "output", c.hidden_size, c.vocab_size, init);
+}
+
+std::vector<RecurrentState> RnnSeq2Seq::encode(const Tensor& source, bool training) {
+  const RnnSource src(config_.reverse_source ? reverse_source(source) : source);
+  Var x = dropout(embedding(source_embedding_, src.time_major), config_.dropout, dropout_generator_, training);
+  return encoder_(x, src.masks, config_.dropout, dropout_generator_, training).forward;
+}
+
+Var RnnSeq2Seq::logits(const Tensor& source, const Tensor& target_input, bool training) {
+  if (source.rank() != 2 || target_input.rank() != 2 || source.dim(0) != target_input.dim(0))
+    shape_error("rnn", "needs source [B, S] and target [B, T], got", source.shape(), target_input.shape());
+  std::vector<RecurrentState> states = encode(source, training);
+  const float p = config_.dropout;
+  Var y = dropout(embedding(target_embedding_, transpose_ids(target_input)), p, dropout_generator_, training);
+  for (std::size_t l = 0; l < decoder_.size(); ++l) {
+    if (l > 0) y = dropout(y, p, dropout_generator_, training);
+    y = decoder_[l].run(decoder_[l].project(y), states[l], {}, false);  // [T, B, H]
+  }
+  y = dropout(permute(y, {1, 0, 2}), p, dropout_generator_, training);  // [B, T, H]
+  return output_(reshape(y, {y.dim(0) * y.dim(1), y.dim(2)}));
+}
+
+std::unique_ptr<DecoderState> RnnSeq2Seq::start(const Tensor& source, int beam) {
+  NoGradGuard no_grad;
+  auto state = std::make_unique<RnnState>();
+  for (const RecurrentState& s : encode(source, false))
+    state->layers.push_back({expand_rows(s.h, beam), s.c.defined() ? expand_rows(s.c, beam) : Var()});
+  state->lengths = expand_rows(sentence_lengths(source), beam);
+  state->attention = uniform_attention(state->lengths, source.dim(1));
+  return state;
+}
+
+Tensor RnnSeq2Seq::step(DecoderState& base, const Tensor& previous_tokens) {
+  NoGradGuard no_grad;
+  auto& state = static_cast<RnnState&>(base);
+  Var y = embedding(target_embedding_, previous_tokens);  // [N, E]
+  for (std::size_t l = 0; l < decoder_.size(); ++l) {
+    state.layers[l] = decoder_[l].step(decoder_[l].project(y), state.layers[l]);
+    y = state.layers[l].h;
+  }
+  state.position++;
+  return log_softmax(output_(y)).value();
+}
+
+void RnnSeq2Seq::reorder(DecoderState& state, std::span<const int32_t> rows) {
+  NoGradGuard no_grad;
+  static_cast<RnnState&>(state).reorder(rows);
+}
+
+Tensor RnnSeq2Seq::last_attention(const DecoderState& state, int, int) const {
+  return static_cast<const RnnState&>(state).attention;
+}
+
+}  // namespace nmt

@@ -1,0 +1,231 @@
+// The RNN family (vanilla rnn/gru/lstm, Bahdanau, Luong global/local with every score, input
+// feeding on and off): whole-model gradients, incremental decoding against teacher forcing,
+// padding invariance, source reversal, what local windows let through, configuration errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "nmt/models/rnn_seq2seq.h"
+#include "tests/models/model_checks.h"
+
+using namespace nmt;
+using nmt::testing::ids;
+
+namespace {
+
+ModelConfig tiny(const std::string& type, const std::string& cell = "lstm") {
+  ModelConfig c;
+  c.type = type;
+  c.vocab_size = 13;
+  c.embedding_size = 6;
+  c.hidden_size = 8;
+  c.rnn_layers = 1;
+  c.cell = cell;
+  c.dropout = 0.f;
+  c.window = 1;
+  return c;
+}
+
+ModelConfig tiny_luong(const std::string& attention, const std::string& score, bool feeding, int layers = 1) {
+  ModelConfig c = tiny("luong");
+  c.attention = attention;
+  c.score = score;
+  c.input_feeding = feeding;
+  c.rnn_layers = layers;
+  return c;
+}
+
+// Every variant the brief names, each a tiny instance.
+std::vector<std::pair<std::string, ModelConfig>> variants() {
+  std::vector<std::pair<std::string, ModelConfig>> v;
+  for (const char* cell : {"rnn", "gru", "lstm"}) {
+    ModelConfig c = tiny("rnn", cell);
+    c.rnn_layers = 2;
+    v.emplace_back(std::string("rnn ") + cell, c);
+  }
+  ModelConfig reversed = tiny("rnn", "gru");
+  reversed.reverse_source = true;
+  v.emplace_back("rnn gru reversed", reversed);
+  v.emplace_back("bahdanau lstm", tiny("bahdanau", "lstm"));
+  v.emplace_back("bahdanau gru", tiny("bahdanau", "gru"));
+  for (const char* score : {"dot", "general", "concat"}) {
+    v.emplace_back(std::string("luong global ") + score + " feeding", tiny_luong("global", score, true));
+    v.emplace_back(std::string("luong global ") + score + " no feeding", tiny_luong("global", score, false));
+  }
+  v.emplace_back("luong local-m feeding 2 layers", tiny_luong("local-m", "general", true, 2));
+  v.emplace_back("luong local-m no feeding", tiny_luong("local-m", "dot", false));
+  v.emplace_back("luong local-p feeding", tiny_luong("local-p", "general", true));
+  v.emplace_back("luong local-p no feeding 2 layers", tiny_luong("local-p", "concat", false, 2));
+  return v;
+}
+
+// Two sentences, the second padded: source = pieces + eos (3), target input = bos (2) + pieces.
+const Tensor kSource = ids({2, 5}, {5, 6, 7, 8, 3, 9, 10, 3, 0, 0});
+const Tensor kTargetIn = ids({2, 4}, {2, 11, 12, 4, 2, 4, 0, 0});
+
+}  // namespace
+
+TEST_CASE("rnn models: whole-model gradient check of every variant") {
+  for (auto [name, config] : variants()) {
+    CAPTURE(name);
+    // local-p's window edges are a step function of p_t: one finite-difference step can move
+    // them. A window wider than the sentences keeps them still (the Gaussian is still checked).
+    if (config.attention == "local-p") config.window = 5;
+    Generator init(5);
+    auto model = build_model(config, init);
+    nmt::testing::check_model_gradients(*model, kSource, kTargetIn);
+  }
+}
+
+TEST_CASE("rnn models: incremental decoding equals teacher forcing; attention sums to one") {
+  for (auto& [name, config] : variants()) {
+    CAPTURE(name);
+    Generator init(6);
+    auto model = build_model(config, init);
+    nmt::testing::check_incremental_decoding(*model, kSource, kTargetIn);
+  }
+}
+
+TEST_CASE("rnn models: padding never changes a sentence's result") {
+  for (auto& [name, config] : variants()) {
+    CAPTURE(name);
+    Generator init(7);
+    auto model = build_model(config, init);
+    NoGradGuard no_grad;
+    // Alone, padded by two, and padded next to a longer sentence.
+    Tensor alone = model->logits(ids({1, 3}, {9, 10, 3}), ids({1, 3}, {2, 4, 5}), false).value();
+    Tensor padded = model->logits(ids({1, 5}, {9, 10, 3, 0, 0}), ids({1, 3}, {2, 4, 5}), false).value();
+    Tensor batch = model->logits(ids({2, 5}, {5, 6, 7, 8, 3, 9, 10, 3, 0, 0}),
+                                 ids({2, 3}, {2, 11, 12, 2, 4, 5}), false).value();
+    REQUIRE(alone.numel() == padded.numel());
+    const int64_t n = alone.numel();
+    for (int64_t i = 0; i < n; ++i) {
+      CHECK(padded.f32()[i] == doctest::Approx(alone.f32()[i]).epsilon(1e-5));
+      CHECK(batch.f32()[n + i] == doctest::Approx(alone.f32()[i]).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("rnn models: the encoder reads the real tokens only (padding ids would change the result)") {
+  // A check that the padding test can fail: the same sentence with a real token where the
+  // padding was gives other logits.
+  Generator init(7);
+  auto model = build_model(tiny("bahdanau"), init);
+  NoGradGuard no_grad;
+  Tensor a = model->logits(ids({1, 4}, {9, 10, 3, 0}), ids({1, 2}, {2, 4}), false).value();
+  Tensor b = model->logits(ids({1, 4}, {9, 10, 3, 5}), ids({1, 2}, {2, 4}), false).value();
+  double difference = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) difference += std::abs(a.f32()[i] - b.f32()[i]);
+  CHECK(difference > 1e-4);
+}
+
+TEST_CASE("rnn: source reversal reverses the pieces before eos, row by row") {
+  Tensor r = reverse_source(ids({3, 5}, {5, 6, 7, 8, 3, 9, 10, 3, 0, 0, 4, 5, 0, 0, 0}));
+  CHECK(r.to_vector().size() == 15);
+  const std::vector<int32_t> expected{8, 7, 6, 5, 3, 10, 9, 3, 0, 0, 5, 4, 0, 0, 0};
+  for (int i = 0; i < 15; ++i) CHECK(r.i32()[i] == expected[i]);
+}
+
+TEST_CASE("luong local-m: the attention at step t stays inside [t - D, t + D] and the sentence") {
+  ModelConfig c = tiny_luong("local-m", "general", true);
+  c.window = 1;
+  Generator init(8);
+  auto model = build_model(c, init);
+  NoGradGuard no_grad;
+  const Tensor source = ids({2, 6}, {5, 6, 7, 8, 9, 3, 9, 10, 3, 0, 0, 0});
+  const int32_t lengths[] = {6, 3};
+  auto state = model->start(source, 1);
+  for (int t = 0; t < 6; ++t) {
+    model->step(*state, ids({2}, {2, 2}));
+    Tensor a = model->last_attention(*state);
+    for (int b = 0; b < 2; ++b) {
+      const int center = std::min(t, lengths[b] - 1);
+      double sum = 0;
+      for (int s = 0; s < 6; ++s) {
+        const float w = a.f32()[b * 6 + s];
+        sum += w;
+        CAPTURE(t);
+        CAPTURE(b);
+        CAPTURE(s);
+        if (s < center - 1 || s > center + 1 || s >= lengths[b]) CHECK(w == 0.f);
+        else CHECK(w > 0.f);
+      }
+      CHECK(sum == doctest::Approx(1.0).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("luong local-p: the attention never reaches padding, sums to one, and spans at most 2D + 1") {
+  ModelConfig c = tiny_luong("local-p", "dot", false);
+  c.window = 2;
+  Generator init(9);
+  auto model = build_model(c, init);
+  NoGradGuard no_grad;
+  const Tensor source = ids({2, 8}, {5, 6, 7, 8, 9, 10, 11, 3, 9, 10, 3, 0, 0, 0, 0, 0});
+  auto state = model->start(source, 1);
+  for (int t = 0; t < 4; ++t) {
+    model->step(*state, ids({2}, {2, 7}));
+    Tensor a = model->last_attention(*state);
+    for (int b = 0; b < 2; ++b) {
+      double sum = 0;
+      int nonzero = 0, first = -1, last = -1;
+      for (int s = 0; s < 8; ++s) {
+        const float w = a.f32()[b * 8 + s];
+        sum += w;
+        if (w > 0) {
+          ++nonzero;
+          if (first < 0) first = s;
+          last = s;
+        }
+      }
+      CHECK(sum == doctest::Approx(1.0).epsilon(1e-5));
+      CHECK(nonzero >= 1);
+      CHECK(last - first <= 4);
+      if (b == 1) CHECK(last <= 2);
+    }
+  }
+}
+
+TEST_CASE("rnn models: parameter names are stable; same seed, same parameters") {
+  Generator a(7), b(7);
+  auto m1 = build_model(tiny("bahdanau"), a);
+  auto m2 = build_model(tiny("bahdanau"), b);
+  REQUIRE(m1->parameters().all().size() == m2->parameters().all().size());
+  for (std::size_t i = 0; i < m1->parameters().all().size(); ++i)
+    CHECK(m1->parameters().all()[i].value().to_vector() == m2->parameters().all()[i].value().to_vector());
+  for (const char* name : {"source_embedding", "encoder.0.forward.w_x", "encoder.0.backward.w_h", "bridge_h.weight",
+                           "bridge_c.weight", "attention.u_a", "attention.v_a", "decoder.w_x", "readout.weight",
+                           "output.weight"})
+    CHECK_MESSAGE(m1->parameters().find(name) != nullptr, name);
+  // The readout and sizes of the peer for hidden 8: encoder 4 per direction, decoder 8, readout 4.
+  CHECK(m1->parameters().find("encoder.0.forward.w_h")->shape() == Shape{4, 16});
+  CHECK(m1->parameters().find("decoder.w_x")->shape() == Shape{6 + 8, 32});
+  CHECK(m1->parameters().find("readout.weight")->shape() == Shape{8 + 8 + 6, 4});
+  auto luong = build_model(tiny_luong("local-p", "concat", true, 2), a);
+  for (const char* name : {"encoder.1.forward.w_x", "decoder.1.w_h", "attention.w_a", "attention.u_a",
+                           "attention.position.w_p", "attention.position.v_p", "attentional.weight"})
+    CHECK_MESSAGE(luong->parameters().find(name) != nullptr, name);
+  CHECK(luong->parameters().find("decoder.0.w_x")->shape() == Shape{6 + 8, 32});  // input feeding
+}
+
+TEST_CASE("rnn models: configuration errors name the setting") {
+  Generator init(1);
+  ModelConfig c = tiny("rnn", "lstmm");
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown cell 'lstmm'"), std::invalid_argument);
+  c = tiny_luong("local", "dot", true);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown attention 'local'"), std::invalid_argument);
+  c = tiny_luong("global", "bilinear", true);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown attention score 'bilinear'"),
+                       std::invalid_argument);
+  c = tiny_luong("local-p", "dot", true);
+  c.window = 0;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("window"), std::invalid_argument);
+  c = tiny("bahdanau");
+  c.hidden_size = 7;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("hidden_size must be even"), std::invalid_argument);
+  c = tiny("rnn");
+  c.rnn_layers = 0;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("rnn_layers"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(tiny("rnn"), init)->logits(ids({1, 2}, {0, 0}), ids({1, 1}, {2}), false),
+                       doctest::Contains("empty"), std::invalid_argument);
+}
