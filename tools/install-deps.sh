@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages this toolkit builds against, and nothing when all are present.
 # Idempotent and quiet when nothing is missing. Run as root (or with sudo available).
 set -euo pipefail
-packages=(cmake g++ make pkg-config libopenblas-dev libboost-program-options-dev
+packages=(cmake g++ make pkg-config libopenblas-openmp-dev libboost-program-options-dev
           libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev)
 missing=()
 for p in "${packages[@]}"; do

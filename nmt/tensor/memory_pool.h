@@ -5,6 +5,10 @@
 // 12.5% is wasted) and hands them out again, so that after the first steps a step asks the
 // system for no memory at all. The counters make that visible: `system_allocations` stops
 // growing in steady state (the benchmark prints it).
+//
+// Batches of varying shapes ask for ever new sizes; so that the cache does not grow with every
+// new size, a request is served from the smallest cached block of up to twice its size, and the
+// cache holds at most `cache_limit` bytes (freed blocks beyond it go back to the system).
 #pragma once
 
 #include <cstddef>
@@ -33,18 +37,24 @@ class MemoryPool {
   void* allocate(std::size_t bytes, std::size_t* capacity);
   void release(void* block, std::size_t capacity);
 
+  // Most bytes kept in free lists (default 2 GiB, or NMT_POOL_CACHE_MB from the environment).
+  void set_cache_limit(std::size_t bytes);
+
   // Returns every cached block to the system (e.g. after a large one-off computation).
   void trim();
   Stats stats() const;
 
+  MemoryPool();
   ~MemoryPool();
 
  private:
   static std::size_t size_class(std::size_t bytes, std::size_t* capacity);
+  static std::size_t class_capacity(std::size_t cls);
 
   mutable std::mutex mutex_;
   std::vector<std::vector<void*>> free_lists_;
   Stats stats_;
+  std::size_t cache_limit_;
 };
 
 }  // namespace nmt

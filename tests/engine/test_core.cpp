@@ -33,6 +33,23 @@ TEST_CASE("the memory pool reuses freed blocks") {
   CHECK(after.reuses >= before.reuses + 10);
 }
 
+TEST_CASE("the memory pool serves a request from a cached block of up to twice its size") {
+  MemoryPool& pool = MemoryPool::global();
+  std::size_t big, small;
+  void* block = pool.allocate(1'000'000, &big);
+  CHECK(big >= 1'000'000);
+  pool.release(block, big);
+  auto before = pool.stats();
+  void* again = pool.allocate(700'000, &small);  // a smaller class, served by the cached block
+  CHECK(again == block);
+  CHECK(small == big);                           // the caller gets the block's true size back
+  CHECK(pool.stats().system_allocations == before.system_allocations);
+  pool.release(again, small);
+  void* other = pool.allocate(400'000, &small);  // less than half: not that block
+  CHECK(other != block);
+  pool.release(other, small);
+}
+
 TEST_CASE("broadcasting arithmetic: values") {
   Var a(Tensor::from_vector({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6}));
   Var b(Tensor::from_vector({3}, std::vector<float>{10, 20, 30}));
