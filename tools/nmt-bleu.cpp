@@ -89,10 +89,8 @@ struct Options {
   std::vector<std::string> metrics{"bleu"};
   bool sentence_level = false;
   int num_refs = 1;
-  std::string encoding = "utf-8";
 
   metrics::BleuConfig bleu;
-  bool bleu_tokenize_given = false;
   metrics::ChrfConfig chrf;
   metrics::TerConfig ter;
 
@@ -289,7 +287,9 @@ std::optional<Options> parse_args(int argc, char** argv) {
 
     std::vector<std::string> values;
     if (spec->arity == Arity::kFlag) {
-      if (attached) throw UsageError("argument " + display_name(*spec) + ": ignored explicit argument '" + *attached + "'");
+      if (attached)
+        throw UsageError("argument " + display_name(*spec) + ": ignored explicit argument '" +
+                         *attached + "'");
     } else if (attached) {
       values.push_back(*attached);
     } else if (spec->arity == Arity::kOne) {
@@ -315,7 +315,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (opt.num_refs < 1) throw UsageError("argument -nr/--num-refs: must be at least 1");
     } else if (name == "--encoding") {
       std::string lower;
-      for (const char c : value) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      for (const char c : value)
+        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
       if (lower != "utf-8" && lower != "utf8")
         throw UsageError("argument -e/--encoding: only utf-8 is supported, not '" + value + "'");
     } else if (name == "--smooth-method") {
@@ -329,7 +330,6 @@ std::optional<Options> parse_args(int argc, char** argv) {
           throw UsageError("argument -tok/--tokenize: the '" + value +
                            "' tokenizer needs external models and is not supported by nmt-bleu");
       opt.bleu.tokenize = check_choice(*spec, value, {"none", "zh", "13a", "char", "intl"});
-      opt.bleu_tokenize_given = true;
     } else if (name == "--lowercase") {
       opt.bleu.lowercase = true;
     } else if (name == "--force") {
