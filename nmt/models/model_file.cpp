@@ -220,8 +220,11 @@ void fill_parameters(const std::string& path, Contents& contents, EncoderDecoder
   }
 }
 
-void write_all(int fd, const char* data, std::size_t size) {
+// Writes everything, retrying short writes. `offset`: bytes of the file written before (for the
+// failure hook).
+void write_all(int fd, const char* data, std::size_t size, std::size_t offset) {
   int64_t limit = g_fail_after_bytes.load();
+  if (limit >= 0) limit = std::max<int64_t>(limit - static_cast<int64_t>(offset), 0);
   std::size_t done = 0;
   while (done < size) {
     std::size_t chunk = std::min<std::size_t>(size - done, 1 << 24);
@@ -247,6 +250,10 @@ text::Tokenizer LoadedModel::tokenizer() const {
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
+  write_file_atomically(path, std::initializer_list<std::string_view>{bytes});
+}
+
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
@@ -257,7 +264,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
   int fd = ::mkstemp(temp.data());
   if (fd < 0) fail(path, "cannot create a temporary file in '" + dir.string() + "': " + system_error_text());
   try {
-    write_all(fd, bytes.data(), bytes.size());
+    std::size_t written = 0;
+    for (std::string_view part : parts) {
+      write_all(fd, part.data(), part.size(), written);
+      written += part.size();
+    }
     if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
     if (::close(fd) != 0) {
       fd = -1;
@@ -283,15 +294,14 @@ void set_write_failure_for_testing(int64_t after_bytes) { g_fail_after_bytes = a
 
 void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info) {
   std::string payload = encode_payload(model, info);
-  std::string file(kHeaderBytes, '\0');
+  std::string file(kHeaderBytes, '\0');  // the header; the payload follows it
   uint32_t version = kModelFileVersion;
   uint64_t size = payload.size(), sum = checksum(payload);
   std::memcpy(file.data(), kMagic, 8);
   std::memcpy(file.data() + 8, &version, 4);
   std::memcpy(file.data() + 12, &size, 8);
   std::memcpy(file.data() + 20, &sum, 8);
-  file += payload;
-  write_file_atomically(path, file);
+  write_file_atomically(path, {std::string_view(file), std::string_view(payload)});
 }
 
 ModelConfig read_model_config(const std::string& path) {

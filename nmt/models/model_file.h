@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -75,6 +76,8 @@ ModelConfig read_model_config(const std::string& path);
 // On any failure the temporary file is removed, the previous file at `path` is untouched, and a
 // ModelFileError names the path and the system's reason.
 void write_file_atomically(const std::string& path, std::string_view bytes);
+// The same for a file made of several parts, written one after the other.
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts);
 
 // Test hook: when set, write_file_atomically throws after writing this many bytes of the temporary
 // file (simulating a full disk). Negative = off.
