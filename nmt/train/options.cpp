@@ -155,13 +155,42 @@ std::vector<Entry> make_table() {
         TrainerOptions& o = p.options;
         o.allow_unk_coverage = parse_bool("allow-unk-coverage", v); }, true);
 
-  // model: every ModelConfig key but vocab_size (the vocabulary decides it)
-  for (const auto& [key, value] : ModelConfig().to_map()) {
-    if (key == "vocab_size") continue;
+  // model: every ModelConfig key but vocab_size (the vocabulary decides it), in this order
+  static const std::vector<std::pair<std::string, std::string>> kModelHelp = {
+      {"type", "transformer | rnn | bahdanau | luong"},
+      {"max_positions", "longest sequence the model accepts"},
+      {"d_model", "Transformer: model width"},
+      {"heads", "Transformer: attention heads"},
+      {"d_ff", "Transformer: feed-forward inner width"},
+      {"encoder_layers", "Transformer: encoder layers"},
+      {"decoder_layers", "Transformer: decoder layers"},
+      {"dropout", "dropout probability"},
+      {"pre_norm", "Transformer: layer norm before each sublayer (default: after, as the paper)"},
+      {"activation", "Transformer: relu | gelu"},
+      {"tie_embeddings", "share the source, target and output embeddings"},
+      {"cell", "RNN: rnn | gru | lstm"},
+      {"embedding_size", "RNN: embedding width"},
+      {"hidden_size", "RNN: hidden state width"},
+      {"rnn_layers", "RNN: stacked layers"},
+      {"reverse_source", "RNN: read the source backwards (Sutskever et al. 2014)"},
+      {"attention", "Luong: global | local-m | local-p"},
+      {"score", "Luong: dot | general | concat"},
+      {"input_feeding", "Luong: feed the attentional vector to the next step"},
+      {"window", "Luong local attention: half-width D"},
+  };
+  const std::map<std::string, std::string> model_defaults = ModelConfig().to_map();
+  std::vector<std::pair<std::string, std::string>> model_keys;
+  for (const auto& entry : kModelHelp)
+    if (model_defaults.count(entry.first)) model_keys.push_back(entry);
+  for (const auto& [key, value] : model_defaults)  // keys added to ModelConfig later
+    if (key != "vocab_size" && std::none_of(kModelHelp.begin(), kModelHelp.end(),
+                                            [&](const auto& e) { return e.first == key; }))
+      model_keys.emplace_back(key, "model setting " + key);
+  for (const auto& [key, help] : model_keys) {
+    const std::string value = model_defaults.at(key);
     std::string name = key == "type" ? "model-type" : key;
     std::replace(name.begin(), name.end(), '_', '-');
     const bool flag = value == "true" || value == "false";
-    std::string help = key == "type" ? "transformer | rnn | bahdanau | luong" : "model setting " + key;
     add("model", name, value, help,
         [key, name](Parsing& p, const std::string& v) {
           try {
