@@ -59,12 +59,10 @@ int count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for bit") {
-  // 12 updates of 2 accumulated batches: crosses epoch boundaries, validates at 5 and 10, dropout on.
-  TrainerOptions options = tiny_options(scratch_dir("resume-straight"));
-  options.accumulate = 2;
-  options.clip_norm = 1.0f;
-
+// Trains `options` for 12 updates straight, and again with a stop after update 7 and --resume;
+// checks both end with bitwise identical parameters and validation results.
+void check_resume_is_exact(TrainerOptions options, const std::string& name) {
+  options.model_dir = scratch_dir(name + "-straight").string();
   std::ostringstream log_a;
   Trainer straight(options, log_a);
   const TrainingResult a = straight.run();
@@ -72,7 +70,7 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
   CHECK(a.stop_reason == "max-updates");
   const Snapshot expected = snapshot(*straight.model());
 
-  options.model_dir = scratch_dir("resume-interrupted").string();
+  options.model_dir = scratch_dir(name + "-interrupted").string();
   std::ostringstream log_b;
   Trainer first(options, log_b);
   first.on_update = [&](int64_t update) {
@@ -99,6 +97,24 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
     CHECK(a.history[i].update == c.history[i].update);
     CHECK(a.history[i].loss == c.history[i].loss);
     CHECK(a.history[i].bleu == c.history[i].bleu);
+  }
+}
+
+TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for bit") {
+  // 12 updates of 2 accumulated batches: crosses epoch boundaries, validates at 5 and 10, dropout on.
+  TrainerOptions options = tiny_options(scratch_dir("resume"));
+  options.accumulate = 2;
+  options.clip_norm = 1.0f;
+  SUBCASE("transformer") { check_resume_is_exact(options, "resume-transformer"); }
+  SUBCASE("bahdanau, plateau schedule") {
+    options.model.type = "bahdanau";
+    options.model.embedding_size = 24;
+    options.model.hidden_size = 32;
+    options.model.dropout = 0.3f;
+    options.schedule.kind = ScheduleKind::plateau;
+    options.schedule.plateau_patience = 1;
+    options.valid_metric = "loss";
+    check_resume_is_exact(options, "resume-bahdanau");
   }
 }
 
