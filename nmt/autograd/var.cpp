@@ -11,11 +11,14 @@ namespace nmt {
 
 // ---- nodes and references ------------------------------------------------------------------
 
-static std::size_t g_node_capacity = 0;  // the pool's block size for a Node
-
+// Each node remembers its block's capacity: the pool may serve a request from a larger cached
+// block, so nodes' blocks differ in size.
 Node* Node::create() {
-  void* block = MemoryPool::global().allocate(sizeof(Node), &g_node_capacity);
-  return new (block) Node();
+  std::size_t capacity;
+  void* block = MemoryPool::global().allocate(sizeof(Node), &capacity);
+  Node* node = new (block) Node();
+  node->block_capacity = capacity;
+  return node;
 }
 
 void Node::destroy(Node* node) {
@@ -24,8 +27,9 @@ void Node::destroy(Node* node) {
       node->extra_inputs[i - Node::kInlineInputs].~NodeRef();
     MemoryPool::global().release(node->extra_inputs, node->extra_capacity);
   }
+  const std::size_t capacity = node->block_capacity;
   node->~Node();
-  MemoryPool::global().release(node, g_node_capacity);
+  MemoryPool::global().release(node, capacity);
 }
 
 NodeRef::NodeRef(Node* node) : node_(node) {

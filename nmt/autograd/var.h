@@ -63,6 +63,7 @@ struct Node {
   NodeRef inputs[kInlineInputs];
   NodeRef* extra_inputs = nullptr;
   std::size_t extra_capacity = 0;
+  std::size_t block_capacity = 0;  // the pool block this node lives in (blocks may exceed sizeof(Node))
 
   // What the backward function needs besides inputs and output: tensors, numbers, axes.
   Tensor saved[kSaved];
