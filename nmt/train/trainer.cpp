@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -153,7 +154,17 @@ void Run::prepare() {
     auto checkpoints = list_checkpoints(dir_);
     if (checkpoints.empty())
       throw std::runtime_error("--resume: no checkpoint-*.bin in '" + dir_.string() + "' to resume from");
-    restored_from = restore_checkpoint(checkpoints.back().second, normalization, vocabulary);
+    // The newest checkpoint that reads back; a damaged one (a disk error, a hand-edited file) is
+    // skipped with a warning, so an older good one still saves the run.
+    for (auto it = checkpoints.rbegin(); it != checkpoints.rend() && restored_from.empty(); ++it) {
+      try {
+        restored_from = restore_checkpoint(it->second, normalization, vocabulary);
+      } catch (const ModelFileError& e) {
+        if (std::next(it) == checkpoints.rend()) throw;
+        out_ << "warning: " << e.what() << "; trying the previous checkpoint" << std::endl;
+        model_.reset();
+      }
+    }
   } else if (!list_checkpoints(dir_).empty()) {
     throw std::runtime_error("--model-dir '" + dir_.string() +
                              "' already holds checkpoints: use --resume to continue that run, or another --model-dir");

@@ -118,6 +118,32 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
   }
 }
 
+TEST_CASE("--resume skips a damaged newest checkpoint and continues from the one before") {
+  const fs::path dir = scratch_dir("resume-damaged");
+  TrainerOptions options = tiny_options(dir);
+  options.max_updates = 10;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  std::ostringstream out;
+  Trainer(options, out).run();  // checkpoints at 5 and 10
+  {
+    std::ofstream damage(checkpoint_path(dir, 10), std::ios::binary | std::ios::trunc);
+    damage << "NMTMODEL";
+  }
+  options.resume = true;
+  options.max_updates = 11;
+  std::ostringstream log;
+  const TrainingResult r = Trainer(options, log).run();
+  CHECK(log.str().find("checkpoint-00000010.bin") != std::string::npos);
+  CHECK(log.str().find("trying the previous checkpoint") != std::string::npos);
+  CHECK(log.str().find("resumed from " + checkpoint_path(dir, 5).string() + ": update 5") != std::string::npos);
+  CHECK(r.updates == 11);
+
+  // With no good checkpoint left, the error names the file.
+  for (const auto& [update, path] : list_checkpoints(dir)) std::ofstream(path, std::ios::trunc) << "junk";
+  CHECK_THROWS_WITH(Trainer(options, log).run(), doctest::Contains("not an nmt model file"));
+}
+
 TEST_CASE("a run writes the best model, checkpoints, a JSON log and readable progress") {
   const fs::path dir = scratch_dir("run-files");
   TrainerOptions options = tiny_options(dir);
