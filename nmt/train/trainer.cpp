@@ -149,7 +149,6 @@ void Run::prepare() {
   std::shared_ptr<const text::SubwordModel> vocabulary;
   text::NormalizerSettings normalization{o_.normalization};
   std::string restored_from;
-  std::optional<ModelFileInfo> init_info;
   if (o_.resume) {
     auto checkpoints = list_checkpoints(dir_);
     if (checkpoints.empty())
