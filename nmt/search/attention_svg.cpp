@@ -58,11 +58,12 @@ void write_attention_svg(std::ostream& out, const Hypothesis& h, const std::vect
   for (const auto& l : source_labels) longest_source = std::max(longest_source, display_length(l));
   for (const auto& l : target_labels) longest_target = std::max(longest_target, display_length(l));
   const int left = 16 + static_cast<int>(longest_target * kCharWidth);
-  const int top = 40 + static_cast<int>(longest_source * kCharWidth * 0.75);
+  const int top = 50 + static_cast<int>(longest_source * kCharWidth * 0.75);
   const int legend_x = left + S * kCell + 24;
   const int legend_height = std::max(3 * kCell, std::min(T * kCell, 200));
   // Slanted source labels reach up and to the right of their column.
-  const int width = std::max(legend_x + 60, left + S * kCell + static_cast<int>(longest_source * kCharWidth * 0.75) + 10);
+  const int width = std::max({legend_x + 60, left + S * kCell + static_cast<int>(longest_source * kCharWidth * 0.75) + 10,
+                              16 + static_cast<int>(display_length(title) * kCharWidth * 1.2)});
   const int height = top + std::max(T * kCell, legend_height) + 20;
 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
