@@ -83,9 +83,15 @@ po::options_description describe(Settings& s) {
 Settings parse(int argc, char** argv, bool& help) {
   Settings s;
   po::options_description options = describe(s);
+  // Words that are not options are collected, to be named in the error.
+  std::vector<std::string> stray;
+  po::options_description all = options;
+  all.add_options()("stray", po::value(&stray));
+  po::positional_options_description positional;
+  positional.add("stray", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::unknown_option& e) {
     throw UsageError("unknown option '" + e.get_option_name() + "'");
@@ -98,6 +104,7 @@ Settings parse(int argc, char** argv, bool& help) {
               << options << std::endl;
     return s;
   }
+  if (!stray.empty()) throw UsageError("unexpected argument '" + stray.front() + "' (the model is given with -m FILE, the input with -i FILE or on stdin)");
   if (s.model.empty()) throw UsageError("--model (-m) is required");
   if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
   if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");

@@ -205,6 +205,9 @@ TEST_CASE("errors name what is wrong and exit non-zero") {
   r = run_tool({kTool, "-m", model_path(), "--bogus"}, "");
   CHECK(r.status == 2);
   CHECK(r.err.find("--bogus") != std::string::npos);
+  r = run_tool({kTool, model_path()}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("unexpected argument '" + model_path() + "'") != std::string::npos);
   r = run_tool({kTool}, "");
   CHECK(r.status == 2);
   CHECK(r.err.find("--model") != std::string::npos);
