@@ -36,8 +36,9 @@ class Bahdanau : public EncoderDecoder {
  private:
   // Encodes source ids into `state` (annotations, keys, padding, lengths, s_0) for B rows.
   void encode(const Tensor& source, RnnState& state, bool training);
-  // One decoder step for embedded y_{i-1} e [N, E] and its projection xproj [N, G]: updates
-  // state.layers[0], keeps the weights in `weights`; returns the context c_i [N, 2 H_e].
+  // One decoder step from e_proj [N, G], the embedded y_{i-1}'s part of the decoder's input
+  // projection: attends from s_{i-1}, updates state.layers[0] to s_i, puts alpha_i [N, 1, S] in
+  // `weights`; returns the context c_i [N, 2 H_e].
   Var attend_and_step(const Var& e_proj, RnnState& state, Var* weights);
   Var readout(const Var& s, const Var& c, const Var& e, bool training);  // r_i
 
