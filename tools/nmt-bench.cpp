@@ -198,6 +198,15 @@ Tensor random(const Shape& shape, Generator& gen) { return init::uniform(shape, 
 
 // ---- matmul ----------------------------------------------------------------------------------
 
+// The engine runs OpenBLAS single-threaded on blocks it splits over its own threads
+// (nmt/tensor/blas.cpp); raw cblas_sgemm is measured with OpenBLAS's own threading, as a user
+// calling it directly would get it.
+extern "C" void openblas_set_num_threads(int);
+struct RawSgemmThreads {
+  RawSgemmThreads() { openblas_set_num_threads(num_threads()); }
+  ~RawSgemmThreads() { openblas_set_num_threads(1); }
+};
+
 void bench_matmul(const Options& o) {
   Generator gen(1);
   struct Case { int64_t m, n, k; };
@@ -210,6 +219,7 @@ void bench_matmul(const Options& o) {
     auto t = time_calls(
         {[&] { Var y = matmul(a, b); },
          [&] {
+           RawSgemmThreads raw;
            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c.m, c.n, c.k, 1.f, a.value().f32(), c.k,
                        b.value().f32(), c.n, 0.f, out.f32(), c.n);
          }},
@@ -231,6 +241,7 @@ void bench_matmul(const Options& o) {
     NoGradGuard no_grad;
     auto t = time_calls({[&] { Var y = batched_matmul(a, b); },
                          [&] {
+                           RawSgemmThreads raw;
                            const float* pa = a.value().f32();
                            const float* pb = b.value().f32();
                            float* pc = out.f32();

@@ -1,24 +1,83 @@
 #include "nmt/tensor/blas.h"
 
 #include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
 
 namespace nmt::blas {
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+// Threading: we split GEMMs over OpenMP threads ourselves and let each thread call OpenBLAS on
+// its block (inside a parallel region OpenBLAS runs single-threaded). OpenBLAS's own threaded
+// driver allocates a job array on every call, and its threads are a second pool beside ours;
+// splitting the larger of M and N in contiguous blocks keeps every element's sum over K in the
+// same order, so the result does not depend on the thread count.
+namespace {
+
+// Below this many multiply-adds a GEMM runs on one thread: waking threads costs more.
+constexpr int64_t kParallelWork = int64_t{1} << 18;
+
+void gemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
+              static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+}  // namespace
+
+extern "C" void openblas_set_num_threads(int);
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          const float* b, float beta, float* c) {
+  static const bool single_threaded_blas = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)single_threaded_blas;
   if (m == 0 || n == 0) return;
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(n));
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (threads <= 1 || m * n * k < kParallelWork) {
+    gemm_block(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+    return;
+  }
+  const bool split_rows = m >= n;  // the longer side, in blocks of whole cache lines where we can
+  const int64_t extent = split_rows ? m : n;
+  const int64_t parts = std::min<int64_t>(threads, (extent + 15) / 16);
+  const int64_t step = ((extent + parts - 1) / parts + 15) / 16 * 16;
+#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
+  for (int64_t p = 0; p < parts; ++p) {
+    const int64_t begin = p * step, end = std::min(extent, begin + step);
+    if (begin >= end) continue;
+    if (split_rows)  // rows [begin, end) of op(A) and C
+      gemm_block(trans_a, trans_b, end - begin, n, k, alpha, trans_a ? a + begin : a + begin * lda, lda, b, ldb,
+                 beta, c + begin * n, n);
+    else  // columns [begin, end) of op(B) and C
+      gemm_block(trans_a, trans_b, m, end - begin, k, alpha, a, lda, trans_b ? b + begin * ldb : b + begin, ldb,
+                 beta, c + begin, n);
+  }
 }
 
-void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k,
-                  float alpha, const float* a, int64_t stride_a, const float* b, int64_t stride_b,
-                  float beta, float* c, int64_t stride_c) {
+void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t stride_a, const float* b, int64_t stride_b, float beta, float* c,
+                  int64_t stride_c) {
+  if (batch == 0 || m == 0 || n == 0) return;
+  const int64_t lda = trans_a ? m : k;
+  const int64_t ldb = trans_b ? k : n;
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (batch == 1 || threads <= 1 || batch * m * n * k < kParallelWork) {
+    for (int64_t i = 0; i < batch; ++i)
+      gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+    return;
+  }
+  // Many small products (batch x heads): one thread per contiguous range of them.
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < batch; ++i)
-    gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+    gemm_block(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+               c + i * stride_c, n);
 }
 
 }  // namespace nmt::blas

@@ -14,7 +14,9 @@ void set_num_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   g_threads = threads;
-  openblas_set_num_threads(threads);
+  // GEMMs are split over our OpenMP threads (nmt/tensor/blas.cpp); OpenBLAS itself runs each
+  // block on one thread.
+  openblas_set_num_threads(1);
   omp_set_num_threads(threads);
 }
 
