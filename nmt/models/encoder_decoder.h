@@ -42,7 +42,10 @@ class EncoderDecoder {
   virtual Tensor step(DecoderState& state, const Tensor& previous_tokens) = 0;
 
   // Beam search's reordering: row r of the new state is row rows[r] of the old one, where
-  // rows[r] always belongs to the same sentence as r.
+  // rows[r] always belongs to the same sentence as r. The search also drops sentences that are
+  // done: then rows is shorter and lists the remaining sentences' rows (whole sentences, in
+  // order); the new state has rows.size() rows, and the per-sentence parts (encoder output,
+  // masks, lengths) follow their rows.
   virtual void reorder(DecoderState& state, std::span<const int32_t> rows) = 0;
 
   // Attention weights of the last step, [N, S] (for alignments and heatmaps). For multi-layer,

@@ -46,6 +46,16 @@ void RnnState::reorder(std::span<const int32_t> rows) {
   }
   if (feed.defined()) feed = select_rows(feed, index);
   if (attention.defined()) attention = select_rows(Var(attention), index).value();
+  if (rows.size() != lengths.size()) {  // the search dropped sentences: their encoder parts go too
+    if (values.defined()) values = select_rows(values, index);
+    if (keys.defined()) keys = select_rows(keys, index);
+    if (padding.defined()) padding = select_rows(Var(padding), index).value();
+    if (length_values.defined()) length_values = select_rows(length_values, index);
+    std::vector<int32_t> kept;
+    kept.reserve(rows.size());
+    for (int32_t r : rows) kept.push_back(lengths[r]);
+    lengths = std::move(kept);
+  }
 }
 
 Tensor uniform_attention(std::span<const int32_t> lengths, int64_t source_len) {

@@ -145,6 +145,10 @@ void Transformer::reorder(DecoderState& base, std::span<const int32_t> rows) {
   NoGradGuard no_grad;
   auto& state = static_cast<TransformerState&>(base);
   const Tensor index = row_indices(rows);
+  if (static_cast<int64_t>(rows.size()) != state.source_mask.dim(0)) {  // sentences dropped
+    state.source_mask = select_rows(Var(state.source_mask), index).value();
+    for (auto& kv : state.memory) kv = {select_rows(kv.keys, index), select_rows(kv.values, index)};
+  }
   for (auto& cache : state.self_cache) {
     if (!cache.keys.defined()) continue;
     cache.keys = select_rows(cache.keys, index);
