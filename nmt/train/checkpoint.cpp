@@ -32,6 +32,8 @@ namespace nmt::train {
 namespace {
 
 constexpr uint32_t kStateVersion = 1;
+// Marks the bytes as a training state before any length inside them is trusted.
+constexpr std::string_view kStateMagic = "NMTSTATE";
 
 template <class Archive, class State>
 void fields(Archive& ar, State& s) {
@@ -44,6 +46,7 @@ void fields(Archive& ar, State& s) {
 
 std::string TrainingState::serialize() const {
   std::ostringstream out(std::ios::binary);
+  out << kStateMagic;
   {
     boost::archive::binary_oarchive ar(out);
     uint32_t version = kStateVersion;
@@ -55,6 +58,9 @@ std::string TrainingState::serialize() const {
 
 TrainingState TrainingState::deserialize(std::string_view bytes) {
   if (bytes.empty()) throw std::invalid_argument("it holds no training state (a model file, not a checkpoint)");
+  if (bytes.substr(0, kStateMagic.size()) != kStateMagic)
+    throw std::invalid_argument("its training state is corrupt (no NMTSTATE marker)");
+  bytes.remove_prefix(kStateMagic.size());
   TrainingState s;
   std::istringstream in(std::string(bytes), std::ios::binary);
   try {

@@ -230,7 +230,10 @@ TEST_CASE("the training state of a checkpoint round-trips exactly") {
   CHECK(t.target_tokens == 123456);
 
   CHECK_THROWS_AS(train::TrainingState::deserialize(""), std::invalid_argument);
-  CHECK_THROWS_AS(train::TrainingState::deserialize("garbage bytes"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(train::TrainingState::deserialize("garbage bytes"), doctest::Contains("corrupt"),
+                       std::invalid_argument);
+  const std::string bytes = s.serialize();
+  CHECK_THROWS_AS(train::TrainingState::deserialize(bytes.substr(0, bytes.size() / 2)), std::invalid_argument);
 }
 
 TEST_CASE("checkpoints are listed by update and pruned to the last K") {
