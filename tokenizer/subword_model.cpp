@@ -45,7 +45,7 @@ std::unordered_map<std::string, std::string> trainer_arguments(const SubwordTrai
       {"hard_vocab_limit", "false"},  // a small corpus yields fewer pieces instead of an error
       {"character_coverage", std::to_string(options.character_coverage)},
       {"byte_fallback", options.byte_fallback ? "true" : "false"},
-      {"input_sentence_size", std::to_string(std::max<std::size_t>(line_count, 1))},
+      {"input_sentence_size", "0"},  // all of it: we sampled the lines already (SentencePiece refuses 1..100)
       {"shuffle_input_sentence", "true"},
       {"num_threads", std::to_string(std::max(options.threads, 1))},
       {"pad_id", std::to_string(kPadId)},

@@ -228,3 +228,12 @@ TEST_CASE("subword sampling gives other segmentations of the same text") {
   }
   CHECK(differs);
 }
+
+TEST_CASE("a vocabulary trains from a handful of lines (SentencePiece refuses a sample size of 1..100)") {
+  const Normalizer normalizer;
+  SubwordTrainingOptions options;
+  options.vocab_size = 300;  // 256 byte pieces (byte fallback) + the characters + specials
+  const std::vector<std::string> lines = {"ein kleiner Hund", "zwei große Hunde", "ein Mann läuft", "eine Frau singt"};
+  const SubwordModel model = SubwordModel::train_on_lines(lines, options, normalizer);
+  for (const std::string& line : lines) CHECK(model.decode(model.encode(normalizer.normalize(line))) == line);
+}
