@@ -43,7 +43,6 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   const SourceBatch batch = SourceBatch::make(sources);
   const int B = batch.sentences();
   const int k = options.beam;
-  const int rows = B * k;
   const int V = model.config().vocab_size;
   const LengthPenalty& penalty = options.length_penalty;
 
@@ -55,11 +54,20 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
-  SearchHistory history(rows, max_steps, options.attention ? batch.width() : 0);
+  SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);
 
-  // Live hypotheses: score per row (-inf = dead row), the token each row feeds the next step.
-  std::vector<float> scores(rows, kNegInf), next_scores(rows);
-  std::vector<int32_t> previous(rows, text::kBosId), next_tokens(rows), parents(rows);
+  // The model's state holds the sentences not yet done: slot i is sentence active[i], its rows
+  // i * k + j ("state rows"); the history numbers rows as in the full batch, b * k + j.
+  std::vector<int> active(B);
+  for (int b = 0; b < B; ++b) active[b] = b;
+  std::vector<int32_t> original(B * k);
+  for (int r = 0; r < B * k; ++r) original[r] = r;
+  // Per state row: the hypothesis's score (-inf = dead row) and the token it feeds the next step;
+  // what the step selects (parent state row, its full-batch number, token, score).
+  std::vector<float> scores(B * k, kNegInf), next_scores(B * k);
+  std::vector<int32_t> previous(B * k, text::kBosId), next_tokens(B * k), parents(B * k),
+      parents_original(B * k), keep_rows;
+  keep_rows.reserve(B * k);
   for (int b = 0; b < B; ++b) scores[b * k] = 0.f;  // one hypothesis per sentence to start from
   std::vector<std::vector<FinishedHypothesis>> finished(B);
   for (auto& f : finished) f.reserve(3 * k);
@@ -68,104 +76,128 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   scratch.reserve(3 * k);
   TopK top(2 * k);
 
-  for (int t = 0; t < max_steps; ++t) {
-    Tensor input = Tensor::from_ids({rows}, previous);
+  for (int t = 0; t < max_steps && !active.empty(); ++t) {
+    const int slots = static_cast<int>(active.size());
+    const int rows = slots * k;
+    Tensor input = Tensor::from_ids({rows}, std::span<const int32_t>(previous.data(), rows));
     const Tensor log_probs = model.step(*state, input);
     if (log_probs.rank() != 2 || log_probs.dim(0) != rows || log_probs.dim(1) != V)
       throw std::logic_error("search: step returned " + log_probs.shape().str() + ", expected [" +
                              std::to_string(rows) + ", " + std::to_string(V) + "]");
-    if (options.attention) history.record_attention(t, model.last_attention(*state, options.attention_layer,
-                                                                            options.attention_head));
+    if (options.attention)
+      history.record_attention(t, model.last_attention(*state, options.attention_layer, options.attention_head),
+                               std::span<const int32_t>(original.data(), rows));
     const float* lp = log_probs.f32();
-    bool all_done = true;
-    bool identity = true;
 
-    for (int b = 0; b < B; ++b) {
-      const int first = b * k;
-      if (!done[b]) {
-        // 1. The best 2k continuations of the sentence's live hypotheses.
-        const bool at_limit = t >= limit[b] - 1;
-        top.clear();
-        for (int j = 0; j < k; ++j) {
-          const float s = scores[first + j];
-          if (s == kNegInf) continue;
-          const float* row = lp + static_cast<int64_t>(first + j) * V;
-          if (at_limit) {  // only EOS may follow, whatever its probability
-            const float c = s + row[text::kEosId];
-            top.push(std::isnan(c) ? kNegInf : c, static_cast<int64_t>(j) * V + text::kEosId);
-            continue;
-          }
-          for (int v = 0; v < V; ++v) {
-            const float c = s + row[v];
-            if (!(c > kNegInf) || c < top.threshold() || v == text::kPadId || v == text::kBosId) continue;
-            top.push(c, static_cast<int64_t>(j) * V + v);
-          }
-        }
-        // 2. EOS among the first k ends a hypothesis; the best k others stay live.
-        int live = 0;
-        const auto& ranked = top.sorted();
-        for (int r = 0; r < static_cast<int>(ranked.size()) && live < k; ++r) {
-          const int j = static_cast<int>(ranked[r].index / V);
-          const int32_t token = static_cast<int32_t>(ranked[r].index % V);
-          const float s = ranked[r].score;
-          if (token == text::kEosId) {
-            if (r < k) {
-              const bool truncated = at_limit && prefers_other_than_eos(lp + static_cast<int64_t>(first + j) * V, V);
-              finished[b].push_back({t, first + j, s, penalty.normalize(s, t + 1), truncated});
-            }
-            continue;
-          }
-          parents[first + live] = first + j;
-          next_tokens[first + live] = token;
-          next_scores[first + live] = s;
-          ++live;
-        }
-        // 3. Done: nothing alive, or no live hypothesis can catch up with the n-th best
-        // finished one. Scores only fall as hypotheses grow, so s / divisor(L) for the final
-        // length L in [t + 2, limit] is at most the larger of its values at the two ends (the
-        // divisor is monotone): that bound is exact. With k finished hypotheses (fairseq's
-        // rule) we stop sooner, unless a live hypothesis already scores better than the bar at
-        // its present length: hypotheses that end early must not end the search while a better
-        // one is still growing. (At equal length a live score is below the EOS score that
-        // finished beside it, so beam 1 stops exactly where greedy search stops.)
-        const int have = static_cast<int>(finished[b].size());
-        if (live == 0) {
-          done[b] = 1;
-        } else if (have >= options.n_best) {
-          const float bar = nth_best(finished[b], options.n_best, scratch);
-          const int shortest = std::min(t + 2, limit[b]);
-          bool can_improve = false;
-          for (int j = 0; j < live && !can_improve; ++j) {
-            const float s = next_scores[first + j];
-            const double bound = have >= k ? s / penalty.divisor(t + 1)
-                                           : std::max(s / penalty.divisor(shortest), s / penalty.divisor(limit[b]));
-            can_improve = bound > bar;
-          }
-          if (!can_improve) done[b] = 1;
-        }
-        if (!done[b]) {
-          for (int j = live; j < k; ++j) {  // rows with nothing to carry: dead
-            parents[first + j] = first + j;
-            next_tokens[first + j] = text::kEosId;
-            next_scores[first + j] = kNegInf;
-          }
-          all_done = false;
-        }
-      }
-      if (done[b]) {  // dead rows stay where they are and are fed EOS
+    for (int i = 0; i < slots; ++i) {
+      const int b = active[i];
+      const int first = i * k;  // state rows of sentence b
+      if (done[b]) {  // kept only with drop_finished off: dead rows, fed EOS
         for (int j = 0; j < k; ++j) {
           parents[first + j] = first + j;
+          parents_original[first + j] = b * k + j;
           next_tokens[first + j] = text::kEosId;
           next_scores[first + j] = kNegInf;
         }
+        continue;
       }
-      for (int j = 0; j < k && identity; ++j) identity = parents[first + j] == first + j;
+      // 1. The best 2k continuations of the sentence's live hypotheses.
+      const bool at_limit = t >= limit[b] - 1;
+      top.clear();
+      for (int j = 0; j < k; ++j) {
+        const float s = scores[first + j];
+        if (s == kNegInf) continue;
+        const float* row = lp + static_cast<int64_t>(first + j) * V;
+        if (at_limit) {  // only EOS may follow, whatever its probability
+          const float c = s + row[text::kEosId];
+          top.push(std::isnan(c) ? kNegInf : c, static_cast<int64_t>(j) * V + text::kEosId);
+          continue;
+        }
+        for (int v = 0; v < V; ++v) {
+          const float c = s + row[v];
+          if (!(c > kNegInf) || c < top.threshold() || v == text::kPadId || v == text::kBosId) continue;
+          top.push(c, static_cast<int64_t>(j) * V + v);
+        }
+      }
+      // 2. EOS among the first k ends a hypothesis; the best k others stay live.
+      int live = 0;
+      const auto& ranked = top.sorted();
+      for (int r = 0; r < static_cast<int>(ranked.size()) && live < k; ++r) {
+        const int j = static_cast<int>(ranked[r].index / V);
+        const int32_t token = static_cast<int32_t>(ranked[r].index % V);
+        const float s = ranked[r].score;
+        if (token == text::kEosId) {
+          if (r < k) {
+            const bool truncated = at_limit && prefers_other_than_eos(lp + static_cast<int64_t>(first + j) * V, V);
+            finished[b].push_back({t, b * k + j, s, penalty.normalize(s, t + 1), truncated});
+          }
+          continue;
+        }
+        parents[first + live] = first + j;
+        parents_original[first + live] = b * k + j;
+        next_tokens[first + live] = token;
+        next_scores[first + live] = s;
+        ++live;
+      }
+      for (int j = live; j < k; ++j) {  // rows with nothing to carry: dead
+        parents[first + j] = first + j;
+        parents_original[first + j] = b * k + j;
+        next_tokens[first + j] = text::kEosId;
+        next_scores[first + j] = kNegInf;
+      }
+      // 3. Done: nothing alive, or no live hypothesis can catch up with the n-th best
+      // finished one. Scores only fall as hypotheses grow, so s / divisor(L) for the final
+      // length L in [t + 2, limit] is at most the larger of its values at the two ends (the
+      // divisor is monotone): that bound is exact. With k finished hypotheses (fairseq's
+      // rule) we stop sooner, unless a live hypothesis already scores better than the bar at
+      // its present length: hypotheses that end early must not end the search while a better
+      // one is still growing. (At equal length a live score is below the EOS score that
+      // finished beside it, so beam 1 stops exactly where greedy search stops.)
+      const int have = static_cast<int>(finished[b].size());
+      if (live == 0) {
+        done[b] = 1;
+      } else if (have >= options.n_best) {
+        const float bar = nth_best(finished[b], options.n_best, scratch);
+        const int shortest = std::min(t + 2, limit[b]);
+        bool can_improve = false;
+        for (int j = 0; j < live && !can_improve; ++j) {
+          const float s = next_scores[first + j];
+          const double bound = have >= k ? s / penalty.divisor(t + 1)
+                                         : std::max(s / penalty.divisor(shortest), s / penalty.divisor(limit[b]));
+          can_improve = bound > bar;
+        }
+        if (!can_improve) done[b] = 1;
+      }
     }
-    history.record_step(t, parents, next_tokens);
+    history.record_step(t, std::span<const int32_t>(original.data(), rows),
+                        std::span<const int32_t>(parents_original.data(), rows),
+                        std::span<const int32_t>(next_tokens.data(), rows));
+
+    // 4. The next step's state: the selected rows, without the sentences that are done (unless
+    // options.drop_finished is off: then their rows stay, dead, and are fed EOS).
+    bool identity = true;
+    keep_rows.clear();
+    int kept = 0;
+    for (int i = 0; i < slots; ++i) {
+      const int b = active[i];
+      if (done[b] && options.drop_finished) continue;
+      for (int j = 0; j < k; ++j) {
+        const int from = i * k + j, to = kept * k + j;
+        const bool dead = done[b] != 0;
+        keep_rows.push_back(dead ? from : parents[from]);
+        identity &= keep_rows.back() == to;
+        previous[to] = dead ? text::kEosId : next_tokens[from];
+        scores[to] = dead ? kNegInf : next_scores[from];
+        original[to] = b * k + j;
+      }
+      active[kept++] = b;
+    }
+    active.resize(kept);
+    identity &= kept == slots;
+    bool all_done = true;
+    for (int b : active) all_done &= done[b] != 0;
     if (all_done) break;
-    if (!identity) model.reorder(*state, parents);
-    std::swap(scores, next_scores);
-    std::swap(previous, next_tokens);
+    if (!identity) model.reorder(*state, keep_rows);
   }
 
   std::vector<SentenceResult> results;

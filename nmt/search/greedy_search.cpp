@@ -36,28 +36,34 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, 1);
   SearchHistory history(B, max_steps, greedy.attention ? batch.width() : 0);
-  std::vector<int32_t> previous(B, text::kBosId), parents(B);
-  for (int b = 0; b < B; ++b) parents[b] = b;  // rows never move
+  // State row i is sentence active[i] (sentences that are done are dropped from the state, see
+  // SearchOptions::drop_finished); a row's parent is always itself.
+  std::vector<int32_t> active(B), previous(B, text::kBosId), keep_rows;
+  for (int b = 0; b < B; ++b) active[b] = b;
+  keep_rows.reserve(B);
   std::vector<float> scores(B, 0.f);
   std::vector<std::vector<FinishedHypothesis>> finished(B);
   std::vector<char> done(B, 0);
   int alive = B;
 
   for (int t = 0; t < max_steps && alive > 0; ++t) {
-    Tensor input = Tensor::from_ids({B}, previous);
+    const int rows = static_cast<int>(active.size());
+    Tensor input = Tensor::from_ids({rows}, std::span<const int32_t>(previous.data(), rows));
     const Tensor log_probs = model.step(*state, input);
-    if (log_probs.rank() != 2 || log_probs.dim(0) != B || log_probs.dim(1) != V)
+    if (log_probs.rank() != 2 || log_probs.dim(0) != rows || log_probs.dim(1) != V)
       throw std::logic_error("search: step returned " + log_probs.shape().str() + ", expected [" +
-                             std::to_string(B) + ", " + std::to_string(V) + "]");
+                             std::to_string(rows) + ", " + std::to_string(V) + "]");
     if (greedy.attention)
-      history.record_attention(t, model.last_attention(*state, greedy.attention_layer, greedy.attention_head));
+      history.record_attention(t, model.last_attention(*state, greedy.attention_layer, greedy.attention_head),
+                               std::span<const int32_t>(active.data(), rows));
     const float* lp = log_probs.f32();
-    for (int b = 0; b < B; ++b) {
-      if (done[b]) {  // fed EOS, ignored
-        previous[b] = text::kEosId;
+    for (int i = 0; i < rows; ++i) {
+      const int b = active[i];
+      if (done[b]) {  // kept only with drop_finished off: fed EOS, ignored
+        previous[i] = text::kEosId;
         continue;
       }
-      const float* row = lp + static_cast<int64_t>(b) * V;
+      const float* row = lp + static_cast<int64_t>(i) * V;
       // The most probable token (the first on ties), never pad or bos; NaN never wins.
       int32_t best = -1;
       float best_lp = kNegInf;
@@ -65,7 +71,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
         if (v == text::kPadId || v == text::kBosId) continue;
         if (row[v] > best_lp) best_lp = row[v], best = v;
       }
-      previous[b] = text::kEosId;
+      previous[i] = text::kEosId;
       if (t >= limit[b] - 1) {  // the limit: EOS, whatever its probability
         float s = scores[b] + row[text::kEosId];
         if (std::isnan(s)) s = kNegInf;
@@ -75,7 +81,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
         done[b] = 1;
       } else {
         scores[b] += best_lp;
-        previous[b] = best;
+        previous[i] = best;
         if (best == text::kEosId) {
           finished[b].push_back({t, b, scores[b], greedy.length_penalty.normalize(scores[b], t + 1), false});
           done[b] = 1;
@@ -83,7 +89,22 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
       }
       alive -= done[b];
     }
-    history.record_step(t, parents, previous);
+    history.record_step(t, std::span<const int32_t>(active.data(), rows), std::span<const int32_t>(active.data(), rows),
+                        std::span<const int32_t>(previous.data(), rows));
+    if (alive == 0 || !greedy.drop_finished) continue;
+    // Drop the sentences that are done from the model's state.
+    keep_rows.clear();
+    for (int i = 0; i < rows; ++i) {
+      if (done[active[i]]) continue;
+      const int to = static_cast<int>(keep_rows.size());
+      keep_rows.push_back(i);
+      active[to] = active[i];
+      previous[to] = previous[i];
+    }
+    if (static_cast<int>(keep_rows.size()) != rows) {
+      active.resize(keep_rows.size());
+      model.reorder(*state, keep_rows);
+    }
   }
 
   std::vector<SentenceResult> results;

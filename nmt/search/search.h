@@ -35,6 +35,9 @@ struct SearchOptions {
   float max_length_ratio = 2.0f;
   int max_length_offset = 10;
   int max_length_cap = 0;
+  // Drop sentences that are done from the model's state (EncoderDecoder::reorder with fewer
+  // rows), so that the rest of the batch runs on fewer rows. Off: their rows stay, dead.
+  bool drop_finished = true;
   // Keep the attention weights of every output step (model.last_attention(layer, head)).
   bool attention = false;
   int attention_layer = -1;

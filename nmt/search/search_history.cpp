@@ -16,20 +16,25 @@ SearchHistory::SearchHistory(int rows, int max_steps, int attention_width)
   attention_.resize(cells * static_cast<std::size_t>(attention_width));
 }
 
-void SearchHistory::record_attention(int step, const Tensor& attention) {
+void SearchHistory::record_attention(int step, const Tensor& attention, std::span<const int32_t> original_rows) {
   if (width_ == 0) return;
-  if (attention.rank() != 2 || attention.dim(0) != rows_ || attention.dim(1) != width_)
+  const int64_t n = static_cast<int64_t>(original_rows.size());
+  if (attention.rank() != 2 || attention.dim(0) != n || attention.dim(1) != width_)
     throw std::logic_error("search: last_attention returned " + attention.shape().str() + ", expected [" +
-                           std::to_string(rows_) + ", " + std::to_string(width_) + "]");
+                           std::to_string(n) + ", " + std::to_string(width_) + "]");
   const float* values = attention.f32();
-  std::copy(values, values + static_cast<std::size_t>(rows_) * width_,
-            attention_.begin() + static_cast<std::ptrdiff_t>(step) * rows_ * width_);
+  float* to = attention_.data() + static_cast<std::size_t>(step) * rows_ * width_;
+  for (int64_t r = 0; r < n; ++r)
+    std::copy(values + r * width_, values + (r + 1) * width_, to + static_cast<std::size_t>(original_rows[r]) * width_);
 }
 
-void SearchHistory::record_step(int step, std::span<const int32_t> parents, std::span<const int32_t> tokens) {
+void SearchHistory::record_step(int step, std::span<const int32_t> original_rows, std::span<const int32_t> parents,
+                                std::span<const int32_t> tokens) {
   const std::size_t at = static_cast<std::size_t>(step) * rows_;
-  std::copy(parents.begin(), parents.end(), parents_.begin() + at);
-  std::copy(tokens.begin(), tokens.end(), tokens_.begin() + at);
+  for (std::size_t r = 0; r < original_rows.size(); ++r) {
+    parents_[at + original_rows[r]] = parents[r];
+    tokens_[at + original_rows[r]] = tokens[r];
+  }
 }
 
 void SearchHistory::trace(int step, int row, int source_length, Hypothesis& out) const {

@@ -27,10 +27,15 @@ class SearchHistory {
   // `attention_width` = 0 keeps no attention; otherwise the width S of last_attention's [rows, S].
   SearchHistory(int rows, int max_steps, int attention_width);
 
-  // The attention of step `step`, [rows, S], taken before the step's rows are reordered.
-  void record_attention(int step, const Tensor& attention);
-  // After step `step`: new row r continues old row parents[r] with tokens[r].
-  void record_step(int step, std::span<const int32_t> parents, std::span<const int32_t> tokens);
+  // Rows are numbered as in the full batch (b * beam + j) even after the search has dropped
+  // finished sentences from the model's state: original_rows[r] is the full-batch number of the
+  // state's row r.
+  // The attention of step `step`, [state rows, S], taken before the step's rows are reordered.
+  void record_attention(int step, const Tensor& attention, std::span<const int32_t> original_rows);
+  // After step `step`: row original_rows[r] continues row parents[r] with tokens[r] (both rows
+  // in full-batch numbers).
+  void record_step(int step, std::span<const int32_t> original_rows, std::span<const int32_t> parents,
+                   std::span<const int32_t> tokens);
 
   // Fills out.tokens (and out.attention for source columns [0, source_length)) for the
   // hypothesis that was row `row` going into step `step` and produced EOS at that step.

@@ -43,6 +43,7 @@ class MockModel : public EncoderDecoder {
   };
 
   int steps = 0;                // step() calls, all searches together
+  int compactions = 0;           // reorders that dropped sentences
   int violations = 0;           // finished rows fed something other than EOS
   std::vector<std::string> log;  // what went wrong, for messages
 
@@ -97,15 +98,29 @@ class MockModel : public EncoderDecoder {
     return out;
   }
 
+  // Same rows: each stays in its sentence. Fewer rows: whole sentences dropped, the rest in order.
   void reorder(DecoderState& base, std::span<const int32_t> rows) override {
     auto& state = static_cast<State&>(base);
+    const int beam = state.beam;
+    const bool shrink = rows.size() != state.prefixes.size();
+    if (rows.size() > state.prefixes.size() || rows.size() % beam != 0)
+      throw std::logic_error("mock: reorder to " + std::to_string(rows.size()) + " rows");
+    int last_sentence = -1;
     std::vector<Ids> sources(rows.size()), prefixes(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      if (rows[r] / state.beam != static_cast<int>(r) / state.beam)
+      const int from_sentence = rows[r] / beam, slot = static_cast<int>(r) / beam;
+      if (!shrink && from_sentence != slot)
         throw std::logic_error("mock: reorder moves row " + std::to_string(rows[r]) + " to row " + std::to_string(r));
+      if (shrink && r % beam == 0) {
+        if (from_sentence <= last_sentence) throw std::logic_error("mock: dropping sentences reorders them");
+        last_sentence = from_sentence;
+      }
+      if (shrink && from_sentence != rows[r - r % beam] / beam)
+        throw std::logic_error("mock: dropping sentences mixes them");
       sources[r] = state.sources[rows[r]];
       prefixes[r] = state.prefixes[rows[r]];
     }
+    compactions += shrink;
     state.sources = std::move(sources);
     state.prefixes = std::move(prefixes);
   }

@@ -1,6 +1,7 @@
 // The search over every real model of the toolkit (randomly initialised, tiny): a sentence gets
-// the same translation alone and in a padded batch, greedy equals beam 1, and the attention kept
-// for each output step is a distribution over the sentence's own source positions.
+// the same translation alone and in a padded batch (finished sentences dropped from the state or
+// not), greedy equals beam 1, and the attention kept for each output step is a distribution over
+// the sentence's own source positions.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -63,7 +64,11 @@ TEST_CASE("every model: batch-independent results, greedy == beam 1, attention o
     o.beam = 3;
     o.n_best = 2;
     o.attention = true;
-    o.max_length_cap = 10;
+    o.max_length_ratio = 1.0f;  // limits from 3 to 13: sentences end at different steps
+    o.max_length_offset = 1;
+    o.drop_finished = false;
+    const auto without_dropping = search(*model, sources, o);
+    o.drop_finished = true;
     const auto batched = search(*model, sources, o);
     for (std::size_t b = 0; b < sources.size(); ++b) {
       const auto alone = search(*model, std::vector<std::vector<int32_t>>{sources[b]}, o);
@@ -71,6 +76,7 @@ TEST_CASE("every model: batch-independent results, greedy == beam 1, attention o
       for (std::size_t i = 0; i < alone[0].hypotheses.size(); ++i) {
         const Hypothesis &x = alone[0].hypotheses[i], &y = batched[b].hypotheses[i];
         CHECK(x.tokens == y.tokens);
+        CHECK(without_dropping[b].hypotheses[i].tokens == y.tokens);
         CHECK(x.score == doctest::Approx(y.score).epsilon(1e-5));
         // One distribution per output step over the sentence's own positions (padding gets none).
         REQUIRE(y.source_length == static_cast<int>(sources[b].size()) + 1);

@@ -254,7 +254,7 @@ TEST_CASE("attention rows follow each returned hypothesis through reordering") {
   }
 }
 
-TEST_CASE("a sentence gives the same result alone and in a batch") {
+TEST_CASE("a sentence gives the same result alone and in a batch, with or without dropping finished ones") {
   const int V = 30;
   MockModel model(V, random_table(7, V, 0.4f));
   const auto sources = some_sources(13, 9, V);
@@ -264,11 +264,18 @@ TEST_CASE("a sentence gives the same result alone and in a batch") {
     o.n_best = beam == 1 ? 1 : 3;
     o.attention = true;
     o.max_length_cap = 14;  // some sentences hit it, some end early: dead rows next to live ones
+    o.drop_finished = false;
+    const int compactions_before = model.compactions;
+    const auto kept = search(model, sources, o);
+    CHECK(model.compactions == compactions_before);
+    o.drop_finished = true;
     const auto batched = search(model, sources, o);
+    CHECK(model.compactions > compactions_before);  // finished sentences left the model's state
     REQUIRE(batched.size() == sources.size());
     for (std::size_t b = 0; b < sources.size(); ++b) {
       const auto alone = search(model, std::vector<Ids>{sources[b]}, o);
       check_same(alone[0], batched[b]);
+      check_same(kept[b], batched[b]);
     }
   }
   CHECK(model.violations == 0);
