@@ -4,16 +4,18 @@
 // step ranks the top 2k of the k * V continuations of a sentence's live hypotheses; EOS
 // candidates among the first k become finished hypotheses, the best k others stay live. EOS
 // ends a hypothesis (it is never extended), pad and bos are never produced, and at a sentence's
-// length limit only EOS is allowed. A sentence is done when it has k finished hypotheses, or
-// when no live one can still beat its n-th best finished one under the length penalty (scores
-// only fall as a hypothesis grows, so its best possible final score is bounded), or when nothing
-// is left alive; the search ends when every sentence is done. Finished hypotheses are ranked by
+// length limit only EOS is allowed. A sentence is done when nothing is left alive, or when no
+// live hypothesis can still beat its n-th best finished one under the length penalty (scores only
+// fall as a hypothesis grows, so its best possible final score is bounded); once it has k finished
+// hypotheses (the peer's rule) it goes on only while a live one already beats them. So the result
+// is the peer's, or a better-scoring one. Finished hypotheses are ranked by
 // score / LengthPenalty::divisor(length) (see length_penalty.h).
 //
 // Rows of the model's state are b * k + j (hypothesis j of sentence b) and rows of different
 // sentences never interact, so a sentence gets the same result in a batch of 1 or of 64 as long
-// as the model computes every row independently. Beam 1 is greedy search, which has its own
-// fast path with identical results.
+// as the model computes every row independently. Sentences that are done leave the model's state
+// (EncoderDecoder::reorder with fewer rows), so the rest of the batch runs on fewer rows. Beam 1
+// is greedy search, which has its own fast path with identical results.
 #pragma once
 
 #include <cstdint>
