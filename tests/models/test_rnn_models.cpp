@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nmt/models/rnn_seq2seq.h"
+#include "nmt/tensor/memory_pool.h"
 #include "tests/models/model_checks.h"
 
 using namespace nmt;
@@ -239,4 +240,32 @@ TEST_CASE("rnn models: configuration errors name the setting") {
   CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("rnn_layers"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(build_model(tiny("rnn"), init)->logits(ids({1, 2}, {0, 0}), ids({1, 1}, {2}), false),
                        doctest::Contains("empty"), std::invalid_argument);
+}
+
+TEST_CASE("rnn models: a warm training step and a warm decoding step take no new memory from the system") {
+  for (const auto& config : {tiny("bahdanau"), tiny_luong("local-p", "concat", true, 2), tiny("rnn", "gru")}) {
+    CAPTURE(config.type);
+    Generator init(4);
+    auto model = build_model(config, init);
+    auto train_step = [&] {
+      model->parameters().zero_grad();
+      Var logits = model->logits(kSource, kTargetIn, true);
+      cross_entropy(logits, ids({8}, {11, 12, 4, 3, 4, 3, 0, 0}), 0.f, 0, Reduction::sum).backward();
+    };
+    auto decode = [&] {
+      auto state = model->start(kSource, 2);
+      for (int t = 0; t < 3; ++t) {
+        model->step(*state, ids({4}, {2, 2, 5, 6}));
+        model->reorder(*state, std::vector<int32_t>{1, 0, 3, 2});
+      }
+    };
+    train_step();
+    train_step();
+    decode();
+    decode();
+    const uint64_t before = MemoryPool::global().stats().system_allocations;
+    train_step();
+    decode();
+    CHECK(MemoryPool::global().stats().system_allocations == before);
+  }
 }
