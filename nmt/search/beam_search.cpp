@@ -2,6 +2,7 @@
 // shared/peers/torch/translate.py's beam_search, fairseq-style top-2k with EOS among the first k).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,41 @@ bool prefers_other_than_eos(const float* log_probs, int vocab) {
   for (int v = 0; v < vocab; ++v)
     if (v != text::kEosId && v != text::kPadId && v != text::kBosId && log_probs[v] > eos) return true;
   return false;
+}
+
+// Whether any of 16 values is >= bar, four at a time (GCC/Clang vector extensions: SSE, NEON, ...).
+bool any_at_least(const float* values, float bar) {
+  typedef float Float4 __attribute__((vector_size(16)));
+  typedef int Int4 __attribute__((vector_size(16)));
+  Int4 any = {0, 0, 0, 0};
+  for (int i = 0; i < 16; i += 4) {
+    Float4 x;
+    std::memcpy(&x, values + i, sizeof x);
+    any |= x >= bar;
+  }
+  return (any[0] | any[1] | any[2] | any[3]) != 0;
+}
+
+// Offers every continuation s + row[v] of one hypothesis to `top` (pad and bos never, nor -inf
+// or NaN). Once the heap is full almost nothing enters, so blocks of 16 tokens are first tested
+// at once (vectorised) against a slightly lowered bar; only blocks with a candidate are looked at
+// one by one, with the exact test.
+void scan_row(const float* row, int vocab, float s, int64_t index_base, TopK& top) {
+  constexpr int kBlock = 16;
+  for (int v0 = 0; v0 < vocab; v0 += kBlock) {
+    const int v1 = std::min(vocab, v0 + kBlock);
+    const float bar = top.threshold();
+    if (bar != kNegInf) {
+      const float need = (bar - s) - 1e-4f * (1.f + std::fabs(bar) + std::fabs(s));
+      if (v1 - v0 == kBlock ? !any_at_least(row + v0, need) : std::none_of(row + v0, row + v1, [&](float x) { return x >= need; }))
+        continue;
+    }
+    for (int v = v0; v < v1; ++v) {
+      const float c = s + row[v];
+      if (!(c > kNegInf) || c < top.threshold() || v == text::kPadId || v == text::kBosId) continue;
+      top.push(c, index_base + v);
+    }
+  }
 }
 
 // The n-th best normalized score among finished hypotheses (n <= finished.size()).
@@ -113,11 +149,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
           top.push(std::isnan(c) ? kNegInf : c, static_cast<int64_t>(j) * V + text::kEosId);
           continue;
         }
-        for (int v = 0; v < V; ++v) {
-          const float c = s + row[v];
-          if (!(c > kNegInf) || c < top.threshold() || v == text::kPadId || v == text::kBosId) continue;
-          top.push(c, static_cast<int64_t>(j) * V + v);
-        }
+        scan_row(row, V, s, static_cast<int64_t>(j) * V, top);
       }
       // 2. EOS among the first k ends a hypothesis; the best k others stay live.
       int live = 0;
