@@ -52,12 +52,12 @@ NMT_KERNEL void logsumexp_row(const float* x, int64_t n, float* lse, float* sum)
     }
     total += cs;
     if (cm > m) {
-      s *= fast_math::exp(m - cm);  // 0 * exp(-inf) = 0 on the first chunk
+      s *= fast_math::exp_nonpositive(m - cm);  // 0 * exp(-inf) = 0 on the first chunk
       m = cm;
     }
     float e = 0.0f;
 #pragma omp simd reduction(+ : e)
-    for (int64_t j = 0; j < len; ++j) e += fast_math::exp(xc[j] - m);
+    for (int64_t j = 0; j < len; ++j) e += fast_math::exp_nonpositive(xc[j] - m);
     s += e;
   }
   *lse = m + fast_math::log(s);
@@ -68,9 +68,9 @@ NMT_KERNEL void logsumexp_row(const float* x, int64_t n, float* lse, float* sum)
 NMT_KERNEL void cross_entropy_backward_row(const float* x, float lse, int32_t y, float smooth, float confidence,
                                            float scale, float* dx, int64_t n, bool accumulate) {
   if (accumulate)
-    for (int64_t v = 0; v < n; ++v) dx[v] += scale * (fast_math::exp(x[v] - lse) - smooth);
+    for (int64_t v = 0; v < n; ++v) dx[v] += scale * (fast_math::exp_nonpositive(x[v] - lse) - smooth);
   else
-    for (int64_t v = 0; v < n; ++v) dx[v] = scale * (fast_math::exp(x[v] - lse) - smooth);
+    for (int64_t v = 0; v < n; ++v) dx[v] = scale * (fast_math::exp_nonpositive(x[v] - lse) - smooth);
   dx[y] -= scale * confidence;
 }
 

@@ -62,13 +62,13 @@ NMT_KERNEL bool softmax_row(const float* x, const float* mask, float* y, int64_t
   float s = 0.0f;
   if constexpr (kLog) {
 #pragma omp simd reduction(+ : s)
-    for (int64_t j = 0; j < n; ++j) s += fast_math::exp(y[j] - m);
+    for (int64_t j = 0; j < n; ++j) s += fast_math::exp_nonpositive(y[j] - m);
     const float shift = m + fast_math::log(s);
     for (int64_t j = 0; j < n; ++j) y[j] -= shift;
   } else {
 #pragma omp simd reduction(+ : s)
     for (int64_t j = 0; j < n; ++j) {
-      y[j] = fast_math::exp(y[j] - m);
+      y[j] = fast_math::exp_nonpositive(y[j] - m);
       s += y[j];
     }
     const float r = 1.0f / s;

@@ -64,6 +64,28 @@ inline float exp(float x) {
   return y;  // NaN propagates through the arithmetic
 }
 
+// exp(x) for x <= 0 (NaN and -inf allowed), as softmax and cross-entropy need it after
+// subtracting the row maximum: the same polynomial as exp(), but no overflow to guard against,
+// and results below FLT_MIN (x < -87.3) flushed to 0, so one 2^n factor suffices.
+inline float exp_nonpositive(float x) {
+  constexpr float kLow = -87.3365448f;  // ln(FLT_MIN)
+  const float xc = select(x < kLow, kLow, x);
+  constexpr float kMagic = 12582912.f;
+  const float t = xc * 1.44269504088896341f + kMagic;
+  const int32_t n = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
+  const float fn = t - kMagic;
+  float r = xc - fn * 0.693359375f;
+  r = r - fn * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = (p * (r * r) + r + 1.0f) * detail::pow2i(n);
+  return select(x < kLow, 0.0f, y);  // NaN propagates
+}
+
 // log(x) = e ln 2 + log(1 + f), x = 2^e (1 + f), 1 + f in [sqrt(1/2), sqrt(2));
 // log(1 + f) = f - f^2/2 + f^3 P(f), P of degree 8 (Cephes logf).
 inline float log(float x) {

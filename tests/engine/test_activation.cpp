@@ -39,6 +39,7 @@ double phi_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 TEST_CASE("fast_math: relative error below 1e-6 against libm (double)") {
   CHECK(worst_relative_error(fm::exp, [](double x) { return std::exp(x); }, -87.0, 88.7) < 1e-6);
   CHECK(worst_relative_error(fm::exp, [](double x) { return std::exp(x); }, -1.0, 1.0) < 1e-6);
+  CHECK(worst_relative_error(fm::exp_nonpositive, [](double x) { return std::exp(x); }, -87.3, 0.0) < 1e-6);
   CHECK(worst_relative_error(fm::log, [](double x) { return std::log(x); }, 1e-30, 1e-3) < 1e-6);
   CHECK(worst_relative_error(fm::log, [](double x) { return std::log(x); }, 0.5, 2.0) < 1e-6);
   CHECK(worst_relative_error(fm::log, [](double x) { return std::log(x); }, 2.0, 3e38) < 1e-6);
@@ -61,6 +62,10 @@ TEST_CASE("fast_math: special values") {
   CHECK(fm::exp(inf) == inf);
   CHECK(fm::exp(89.0f) == inf);
   CHECK(fm::exp(0.0f) == 1.0f);
+  CHECK(fm::exp_nonpositive(0.0f) == 1.0f);
+  CHECK(fm::exp_nonpositive(-inf) == 0.0f);
+  CHECK(fm::exp_nonpositive(-88.0f) == 0.0f);  // below FLT_MIN: flushed
+  CHECK(std::isnan(fm::exp_nonpositive(nan)));
   CHECK(std::isnan(fm::exp(nan)));
   CHECK(fm::exp(-100.0f) == doctest::Approx(std::exp(-100.0f)).epsilon(1e-3));  // a denormal result
   CHECK(fm::log(1.0f) == 0.0f);
