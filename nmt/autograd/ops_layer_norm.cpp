@@ -77,6 +77,27 @@ NMT_KERNEL void layer_norm_backward_rows(const float* x, const float* g, const f
       }
       const float m1 = s1 * inv_d, m2 = s2 * inv_d;
       float* dxr = dx + r * d;
+      // One pass for dx and, when wanted, this row's share of dgamma and dbeta.
+      if (dgamma_part && dbeta_part) {
+        if (accumulate) {
+#pragma omp simd
+          for (int64_t j = 0; j < d; ++j) {
+            const float xhat = (xr[j] - mu) * rs;
+            dxr[j] += rs * (gr[j] * gamma[j] - m1 - xhat * m2);
+            dgamma_part[j] += gr[j] * xhat;
+            dbeta_part[j] += gr[j];
+          }
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < d; ++j) {
+            const float xhat = (xr[j] - mu) * rs;
+            dxr[j] = rs * (gr[j] * gamma[j] - m1 - xhat * m2);
+            dgamma_part[j] += gr[j] * xhat;
+            dbeta_part[j] += gr[j];
+          }
+        }
+        continue;
+      }
       if (accumulate)
         for (int64_t j = 0; j < d; ++j) dxr[j] += rs * (gr[j] * gamma[j] - m1 - (xr[j] - mu) * rs * m2);
       else

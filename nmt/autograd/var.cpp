@@ -168,7 +168,7 @@ void Var::backward(const Tensor& grad_output) const {
     node_->grad = grad_output.clone();
     return;
   }
-  node_->grad = grad_output.clone();
+  node_->grad = grad_output;  // shared, not copied: backward functions only read a node's grad
 
   for (std::size_t i = tape.nodes.size(); i-- > 0;) {
     Node& node = *tape.nodes[i];
