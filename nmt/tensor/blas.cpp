@@ -32,7 +32,10 @@ extern "C" void openblas_set_num_threads(int);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           const float* b, float beta, float* c) {
   static const bool single_threaded_blas = [] {
+    // OpenBLAS's OpenMP build sets OpenMP's thread count too: keep ours.
+    const int threads = omp_get_max_threads();
     openblas_set_num_threads(1);
+    omp_set_num_threads(threads);
     return true;
   }();
   (void)single_threaded_blas;

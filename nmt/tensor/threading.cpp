@@ -15,7 +15,7 @@ void set_num_threads(int threads) {
   if (threads <= 0) threads = 1;
   g_threads = threads;
   // GEMMs are split over our OpenMP threads (nmt/tensor/blas.cpp); OpenBLAS itself runs each
-  // block on one thread.
+  // block on one thread. (Its OpenMP build sets OpenMP's count as well, hence this order.)
   openblas_set_num_threads(1);
   omp_set_num_threads(threads);
 }
