@@ -49,7 +49,7 @@ for model in "${models[@]}"; do
   start=$(date +%s.%N)
   build/bin/nmt-translate -m "$out/model.bin" --beam 5 --batch 64 --threads "$THREADS" \
     < "$data/test_2016_flickr.de" > "$out/test_2016_flickr.hyp.en"
-  translate_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  translate_seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
   ref=$data/test_2016_flickr.en
   hyp=$out/test_2016_flickr.hyp.en
