@@ -22,6 +22,6 @@ echo "(attention heatmaps: $run/attention/)"
 echo
 echo "== BLEU on the 200 validation sentences (they were not trained on):"
 build/bin/nmt-translate -m "$run/model.bin" --beam 5 < recipes/quickstart/data/valid.de > "$run/valid.hyp.en"
-build/bin/nmt-bleu recipes/quickstart/data/valid.en -i "$run/valid.hyp.en" -m bleu chrf
+build/bin/nmt-bleu recipes/quickstart/data/valid.en -i "$run/valid.hyp.en" -m bleu chrf -f text -w 2
 build/bin/nmt-plot -o "$run/curves.svg" "$run/log.jsonl"
 echo "(training curves: $run/curves.svg)"
