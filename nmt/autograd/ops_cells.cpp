@@ -18,6 +18,7 @@
 #include <string>
 
 #include "nmt/tensor/blas.h"
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/fast_math.h"
 #include "nmt/tensor/kernel_dispatch.h"
 #include "nmt/tensor/threading.h"
@@ -25,18 +26,6 @@
 namespace nmt {
 namespace {
 
-// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
-// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
-// a warm training step must not allocate.
-template <class Body>
-void parallel_for(int64_t count, int64_t work, const Body& body) {
-  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) body(i);
-  } else {
-    for (int64_t i = 0; i < count; ++i) body(i);
-  }
-}
 
 // How a kernel writes a gradient it produces: not at all (no gradient needed), = or +=.
 enum Store { kSkip = 0, kAssign = 1, kAdd = 2 };

@@ -12,24 +12,13 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/kernel_dispatch.h"
 #include "nmt/tensor/threading.h"
 
 namespace nmt {
 namespace {
 
-// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
-// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
-// a warm training step must not allocate.
-template <class Body>
-void parallel_for(int64_t count, int64_t work, const Body& body) {
-  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) body(i);
-  } else {
-    for (int64_t i = 0; i < count; ++i) body(i);
-  }
-}
 
 // Rows [0, rows) of x: y, and per row mean and 1/std. Two-pass variance (stable for rows with a
 // large mean).

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/fast_math.h"
 #include "nmt/tensor/kernel_dispatch.h"
 #include "nmt/tensor/threading.h"
@@ -25,18 +26,6 @@ namespace {
 
 constexpr int64_t kChunk = 1024;  // logits per chunk: 4 KiB
 
-// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
-// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
-// a warm training step must not allocate.
-template <class Body>
-void parallel_for(int64_t count, int64_t work, const Body& body) {
-  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) body(i);
-  } else {
-    for (int64_t i = 0; i < count; ++i) body(i);
-  }
-}
 
 // log sum_v exp(x_v) and sum_v x_v for one row, in one pass over it.
 NMT_KERNEL void logsumexp_row(const float* x, int64_t n, float* lse, float* sum) {

@@ -16,6 +16,7 @@
 
 #include <limits>
 
+#include "nmt/autograd/parallel.h"
 #include "nmt/tensor/fast_math.h"
 #include "nmt/tensor/kernel_dispatch.h"
 #include "nmt/tensor/threading.h"
@@ -25,18 +26,6 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// Calls body(i) for i in [0, count): on the OpenMP threads when `work` (elements touched) is
-// large, else inline. No if() clause: libgomp allocates a team even for a one-thread region, and
-// a warm training step must not allocate.
-template <class Body>
-void parallel_for(int64_t count, int64_t work, const Body& body) {
-  if (work > kParallelThreshold && omp_get_max_threads() > 1) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) body(i);
-  } else {
-    for (int64_t i = 0; i < count; ++i) body(i);
-  }
-}
 
 // One row. `mask` may be null. Returns true when the row is fully masked (max z = -inf).
 template <bool kLog>
