@@ -58,7 +58,7 @@ for model in "${models[@]}"; do
   bleu_lc_intl=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m bleu -lc -tok intl -b -w 2)
   chrf_lc=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m chrf -lc -b -w 2)
   params=$(grep -m1 -o '"parameters": *[0-9]*' "$out/log.jsonl" | grep -o '[0-9]*$' || echo "?")
-  tokps=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1 | grep -o '"tokens_per_s": *[0-9.]*' | grep -o '[0-9.]*$' || echo "?")
+  tokps=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1 | grep -o '"target_tokens_per_s": *[0-9.]*' | grep -o '[0-9.]*$' || echo "?")
   cat > "$out/results.json" <<JSON
 {"model": "$model", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
  "parameters": "$params", "train_seconds": $train_seconds, "target_tokens_per_s": "$tokps",
