@@ -1,5 +1,5 @@
 // RNNsearch (Bahdanau, Cho & Bengio 2015, "Neural Machine Translation by Jointly Learning to
-// Align and Translate"), with the readout of the PyTorch peer (/work/shared/peers/torch,
+// Align and Translate"), with the readout of the PyTorch peer (../shared/peers/torch,
 // RNNAttention) so that the two train the same network.
 //
 //   encoder:    h_j = [h->_j; h<-_j], a bidirectional RNN over E_src[x_j]         (section 3.2)

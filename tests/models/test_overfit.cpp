@@ -13,6 +13,7 @@
 #include "nmt/optim/optimizer.h"
 #include "nmt/optim/adam.h"
 #include "nmt/search/search.h"
+#include "tests/models/memorisation_data.h"
 
 using namespace nmt;
 
@@ -20,41 +21,15 @@ namespace {
 
 constexpr int32_t kPad = 0, kBos = 2, kEos = 3;
 
-struct WordVocabulary {
-  std::map<std::string, int32_t> ids;
-  std::vector<int32_t> encode(const std::string& line) {
-    std::vector<int32_t> out;
-    std::istringstream words(line);
-    for (std::string w; words >> w;) {
-      auto [it, added] = ids.emplace(w, static_cast<int32_t>(ids.size() + 4));
-      out.push_back(it->second);
-    }
-    return out;
-  }
-};
-
-std::vector<std::string> first_lines(const std::string& path, int n) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
-  std::vector<std::string> lines;
-  for (std::string line; lines.size() < static_cast<std::size_t>(n) && std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Pads rows of ids into an int32 tensor [B, max length].
-Tensor pad_rows(const std::vector<std::vector<int32_t>>& rows) {
-  std::size_t width = 0;
-  for (const auto& r : rows) width = std::max(width, r.size());
-  std::vector<int32_t> flat(rows.size() * width, kPad);
-  for (std::size_t i = 0; i < rows.size(); ++i) std::copy(rows[i].begin(), rows[i].end(), flat.begin() + i * width);
-  return Tensor::from_ids({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, flat);
-}
+using testing::pad_rows;
+using testing::read_first_lines;
+using WordVocabulary = testing::WordIds;
 
 }  // namespace
 
 TEST_CASE("transformer: memorises 20 pairs, then translates them exactly") {
   const std::string data = NMT_SOURCE_DIR "/../shared/data/multi30k/";
-  auto de = first_lines(data + "train.de", 20), en = first_lines(data + "train.en", 20);
+  auto de = read_first_lines(data + "train.de", 20), en = read_first_lines(data + "train.en", 20);
   WordVocabulary vocab;
   std::vector<std::vector<int32_t>> sources, source_rows, inputs, outputs;
   for (int i = 0; i < 20; ++i) {

@@ -13,6 +13,7 @@
 #include "nmt/optim/adam.h"
 #include "nmt/search/search.h"
 #include "nmt/tensor/threading.h"
+#include "tests/models/memorisation_data.h"
 
 using namespace nmt;
 
@@ -21,31 +22,10 @@ namespace {
 constexpr int32_t kPad = 0, kBos = 2, kEos = 3;
 constexpr int kPairs = 12;
 
-struct Words {
-  std::map<std::string, int32_t> ids;
-  std::vector<int32_t> encode(const std::string& line) {
-    std::vector<int32_t> out;
-    std::istringstream words(line);
-    for (std::string w; words >> w;) out.push_back(ids.emplace(w, static_cast<int32_t>(ids.size() + 4)).first->second);
-    return out;
-  }
-};
+using testing::pad_rows;
+using Words = testing::WordIds;
 
-std::vector<std::string> lines(const std::string& path, int n) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
-  std::vector<std::string> out;
-  for (std::string line; out.size() < static_cast<std::size_t>(n) && std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-Tensor pad_rows(const std::vector<std::vector<int32_t>>& rows) {
-  std::size_t width = 0;
-  for (const auto& r : rows) width = std::max(width, r.size());
-  std::vector<int32_t> flat(rows.size() * width, kPad);
-  for (std::size_t i = 0; i < rows.size(); ++i) std::copy(rows[i].begin(), rows[i].end(), flat.begin() + i * width);
-  return Tensor::from_ids({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, flat);
-}
+std::vector<std::string> lines(const std::string& path, int n) { return testing::read_first_lines(path, n); }
 
 // Models this small gain nothing from threads, and on a busy machine waking them costs far more
 // than the work (a step ran 30x slower on 2 loaded cores): one thread, restored afterwards.
