@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "nmt/metrics/errors.h"
+#include "nmt/metrics/segments.h"
 #include "nmt/metrics/unicode_text.h"
 
 namespace nmt::metrics {
@@ -153,17 +154,9 @@ BleuStats Bleu::segment_statistics(std::string_view hypothesis,
 
 BleuStats Bleu::corpus_statistics(const std::vector<std::string_view>& hypotheses,
                                   const std::vector<std::vector<std::string_view>>& references) {
-  for (const auto& stream : references)
-    if (stream.size() != hypotheses.size())
-      throw MetricsError("the hypotheses and the references have different numbers of lines (" +
-                         std::to_string(hypotheses.size()) + " and " +
-                         std::to_string(stream.size()) + ")");
   BleuStats sum;
-  std::vector<std::string_view> refs(references.size());
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    for (std::size_t k = 0; k < references.size(); ++k) refs[k] = references[k][i];
-    sum += segment_statistics(hypotheses[i], refs);
-  }
+  for_each_segment(hypotheses, references,
+                   [&](std::string_view hyp, const auto& refs) { sum += segment_statistics(hyp, refs); });
   return sum;
 }
 

@@ -4,6 +4,7 @@
 #include "nmt/metrics/chrf.h"
 
 #include "nmt/metrics/errors.h"
+#include "nmt/metrics/segments.h"
 #include "nmt/metrics/unicode_text.h"
 
 namespace nmt::metrics {
@@ -129,18 +130,11 @@ std::vector<std::int64_t> Chrf::segment_statistics(
 std::vector<std::int64_t> Chrf::corpus_statistics(
     const std::vector<std::string_view>& hypotheses,
     const std::vector<std::vector<std::string_view>>& references) {
-  for (const auto& stream : references)
-    if (stream.size() != hypotheses.size())
-      throw MetricsError("the hypotheses and the references have different numbers of lines (" +
-                         std::to_string(hypotheses.size()) + " and " +
-                         std::to_string(stream.size()) + ")");
   std::vector<std::int64_t> sum(3 * static_cast<std::size_t>(config_.char_order + config_.word_order));
-  std::vector<std::string_view> refs(references.size());
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    for (std::size_t k = 0; k < references.size(); ++k) refs[k] = references[k][i];
-    const auto stats = segment_statistics(hypotheses[i], refs);
+  for_each_segment(hypotheses, references, [&](std::string_view hyp, const auto& refs) {
+    const auto stats = segment_statistics(hyp, refs);
     for (std::size_t j = 0; j < stats.size(); ++j) sum[j] += stats[j];
-  }
+  });
   return sum;
 }
 

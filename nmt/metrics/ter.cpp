@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "nmt/metrics/errors.h"
+#include "nmt/metrics/segments.h"
 #include "nmt/metrics/tokenizers.h"
 #include "nmt/metrics/unicode_text.h"
 
@@ -362,17 +363,9 @@ TerStats Ter::segment_statistics(std::string_view hypothesis,
 
 TerStats Ter::corpus_statistics(const std::vector<std::string_view>& hypotheses,
                                 const std::vector<std::vector<std::string_view>>& references) {
-  for (const auto& stream : references)
-    if (stream.size() != hypotheses.size())
-      throw MetricsError("the hypotheses and the references have different numbers of lines (" +
-                         std::to_string(hypotheses.size()) + " and " +
-                         std::to_string(stream.size()) + ")");
   TerStats sum;
-  std::vector<std::string_view> refs(references.size());
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    for (std::size_t k = 0; k < references.size(); ++k) refs[k] = references[k][i];
-    sum += segment_statistics(hypotheses[i], refs);
-  }
+  for_each_segment(hypotheses, references,
+                   [&](std::string_view hyp, const auto& refs) { sum += segment_statistics(hyp, refs); });
   return sum;
 }
 

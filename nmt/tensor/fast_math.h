@@ -34,20 +34,15 @@ namespace detail {
 inline float pow2i(int32_t n) { return std::bit_cast<float>((n + 127) << 23); }  // 2^n, n in [-126, 127]
 // Clears the low 12 mantissa bits: the result has 12 significant bits, so its square is exact.
 inline float high_half(float x) { return std::bit_cast<float>(std::bit_cast<int32_t>(x) & int32_t(0xfffff000)); }
-}  // namespace detail
-
 // exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 split in two
-// parts so that n * hi is exact); exp(r) = 1 + r + r^2 P(r), P of degree 5 (Cephes expf).
-inline float exp(float x) {
-  constexpr float kLow = -103.972084f;  // below: the result rounds to 0 even as a denormal
-  constexpr float kHigh = 88.7228394f;  // ln(FLT_MAX): above, the result overflows to inf
-  float xc = select(x < kLow, kLow, x);
-  xc = select(xc > kHigh, kHigh, xc);
+// parts so that n * hi is exact); returns exp(r) = 1 + r + r^2 P(r), P of degree 5 (Cephes
+// expf), and n. x must be finite and within the callers' clamps.
+inline float exp_mantissa(float x, int32_t* n) {
   constexpr float kMagic = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float t = xc * 1.44269504088896341f + kMagic;
-  const int32_t n = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
+  const float t = x * 1.44269504088896341f + kMagic;
+  *n = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
   const float fn = t - kMagic;
-  float r = xc - fn * 0.693359375f;
+  float r = x - fn * 0.693359375f;
   r = r - fn * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -55,7 +50,19 @@ inline float exp(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  float y = p * (r * r) + r + 1.0f;
+  return p * (r * r) + r + 1.0f;
+}
+}  // namespace detail
+
+// exp(x) for every float: 2^n exp(r) (detail::exp_mantissa), with denormal results and
+// overflow to infinity.
+inline float exp(float x) {
+  constexpr float kLow = -103.972084f;  // below: the result rounds to 0 even as a denormal
+  constexpr float kHigh = 88.7228394f;  // ln(FLT_MAX): above, the result overflows to inf
+  float xc = select(x < kLow, kLow, x);
+  xc = select(xc > kHigh, kHigh, xc);
+  int32_t n;
+  float y = detail::exp_mantissa(xc, &n);
   // 2^n in two factors, so that n in [-150, 128] (denormal results, FLT_MAX) needs no branch.
   const int32_t n1 = n >> 1;
   y = y * detail::pow2i(n1) * detail::pow2i(n - n1);
@@ -70,19 +77,8 @@ inline float exp(float x) {
 inline float exp_nonpositive(float x) {
   constexpr float kLow = -87.3365448f;  // ln(FLT_MIN)
   const float xc = select(x < kLow, kLow, x);
-  constexpr float kMagic = 12582912.f;
-  const float t = xc * 1.44269504088896341f + kMagic;
-  const int32_t n = std::bit_cast<int32_t>(t) - std::bit_cast<int32_t>(kMagic);
-  const float fn = t - kMagic;
-  float r = xc - fn * 0.693359375f;
-  r = r - fn * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float y = (p * (r * r) + r + 1.0f) * detail::pow2i(n);
+  int32_t n;
+  const float y = detail::exp_mantissa(xc, &n) * detail::pow2i(n);
   return select(x < kLow, 0.0f, y);  // NaN propagates
 }
 

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "nmt/metrics/unicode_text.h"
+
 namespace nmt::metrics::testing {
 
 class Json {
@@ -70,23 +72,6 @@ class Json {
     pos += word.size();
   }
 
-  static void append_utf8(std::string& out, std::uint32_t c) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
 
   static std::uint32_t parse_hex4(std::string_view s, std::size_t& pos) {
     if (pos + 4 > s.size()) fail(pos, "short \\u escape");
