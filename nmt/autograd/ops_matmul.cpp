@@ -48,6 +48,19 @@ void batched_matmul_backward(Node& node) {
   }
 }
 
+// The result of a product, with what its backward needs: ints = {transpose_a, transpose_b, M, K}.
+Var record_product(const char* op, Tensor y, const Var& a, const Var& b, BackwardFn backward, bool transpose_a,
+                   bool transpose_b, int64_t m, int64_t k) {
+  Var out = Var::make_result(op, std::move(y), {a, b}, backward);
+  if (Node* node = out.recording()) {
+    node->ints[0] = transpose_a;
+    node->ints[1] = transpose_b;
+    node->ints[2] = m;
+    node->ints[3] = k;
+  }
+  return out;
+}
+
 }  // namespace
 
 Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
@@ -65,14 +78,7 @@ Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   out_shape[-1] = n;
   Tensor y = Tensor::empty(out_shape);
   blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32());
-  Var out = Var::make_result("matmul", std::move(y), {a, b}, matmul_backward);
-  if (Node* node = out.recording()) {
-    node->ints[0] = transpose_a;
-    node->ints[1] = transpose_b;
-    node->ints[2] = m;
-    node->ints[3] = k;
-  }
-  return out;
+  return record_product("matmul", std::move(y), a, b, matmul_backward, transpose_a, transpose_b, m, k);
 }
 
 Var batched_matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
@@ -92,14 +98,8 @@ Var batched_matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_
   Tensor y = Tensor::empty(out_shape);
   blas::gemm_batched(transpose_a, transpose_b, batch, m, n, k, 1.f, a.value().f32(), m * k, b.value().f32(),
                      k * n, 0.f, y.f32(), m * n);
-  Var out = Var::make_result("batched_matmul", std::move(y), {a, b}, batched_matmul_backward);
-  if (Node* node = out.recording()) {
-    node->ints[0] = transpose_a;
-    node->ints[1] = transpose_b;
-    node->ints[2] = m;
-    node->ints[3] = k;
-  }
-  return out;
+  return record_product("batched_matmul", std::move(y), a, b, batched_matmul_backward, transpose_a, transpose_b,
+                        m, k);
 }
 
 }  // namespace nmt
