@@ -20,30 +20,35 @@ namespace fm = fast_math;
 
 struct Tanh {  // y = tanh x, dx = g (1 - y^2)
   static constexpr const char* kName = "tanh";
+  static constexpr uint32_t kReads = ValueReads::output;
   static float f(float x) { return fm::tanh(x); }
   static float grad(float, float y, float g) { return g * (1.0f - y * y); }
 };
 
 struct Sigmoid {  // y = 1 / (1 + e^-x), dx = g y (1 - y)
   static constexpr const char* kName = "sigmoid";
+  static constexpr uint32_t kReads = ValueReads::output;
   static float f(float x) { return fm::sigmoid(x); }
   static float grad(float, float y, float g) { return g * y * (1.0f - y); }
 };
 
-struct Relu {  // y = max(x, 0), dx = g [x > 0]
+struct Relu {  // y = max(x, 0), dx = g [x > 0] = g [y > 0]
   static constexpr const char* kName = "relu";
+  static constexpr uint32_t kReads = ValueReads::output;
   static float f(float x) { return fm::select(x <= 0.0f, 0.0f, x); }  // NaN passes through
-  static float grad(float x, float, float g) { return fm::select(x > 0.0f, g, 0.0f); }
+  static float grad(float, float y, float g) { return fm::select(y > 0.0f, g, 0.0f); }
 };
 
 struct GeluErf {  // y = x Phi(x), dx = g (Phi(x) + x phi(x))   (Hendrycks & Gimpel 2016)
   static constexpr const char* kName = "gelu";
+  static constexpr uint32_t kReads = ValueReads::input(0);
   static float f(float x) { return x * fm::normal_cdf(x); }
   static float grad(float x, float, float g) { return g * (fm::normal_cdf(x) + x * fm::normal_pdf(x)); }
 };
 
 struct GeluTanh {  // y = x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3)
   static constexpr const char* kName = "gelu_tanh";
+  static constexpr uint32_t kReads = ValueReads::input(0);
   static constexpr float kA = 0.7978845608028654f;  // sqrt(2/pi)
   static constexpr float kB = 0.044715f;
   static float f(float x) { return x * fm::sigmoid(2.0f * kA * (x + kB * x * x * x)); }
@@ -57,12 +62,14 @@ struct GeluTanh {  // y = x/2 (1 + tanh u) = x sigmoid(2u), u = sqrt(2/pi) (x + 
 
 struct Exp {  // y = e^x, dx = g y
   static constexpr const char* kName = "exp";
+  static constexpr uint32_t kReads = ValueReads::output;
   static float f(float x) { return fm::exp(x); }
   static float grad(float, float y, float g) { return g * y; }
 };
 
 struct Log {  // y = ln x, dx = g / x
   static constexpr const char* kName = "log";
+  static constexpr uint32_t kReads = ValueReads::input(0);
   static float f(float x) { return fm::log(x); }
   static float grad(float x, float, float g) { return g / x; }
 };
@@ -88,8 +95,11 @@ template <class Op>
 void unary_backward(Node& node) {
   bool accumulate;
   if (Tensor* dx = node.input_grad(0, &accumulate)) {
+    // The one of x and y that Op::grad ignores may have been freed (null): point it at the other.
     const float* x = node.input(0)->value.f32();
     const float* y = node.value.f32();
+    if (!x) x = y;
+    if (!y) y = x;
     const float* g = node.grad.f32();
     float* d = dx->f32();
     parallel_chunks(dx->numel(), [&](int64_t b, int64_t e) {
@@ -105,8 +115,8 @@ Var unary(const Var& x) {
   const float* src = in.f32();
   float* dst = out.f32();
   parallel_chunks(in.numel(), [&](int64_t b, int64_t e) { forward_kernel<Op>(src + b, dst + b, e - b); });
-  // Backward needs only x (an input, kept by the node) and y (the node's value).
-  return Var::make_result(Op::kName, std::move(out), {x}, unary_backward<Op>);
+  // Backward reads x or y (Op::kReads); the other may be freed before it runs.
+  return Var::make_result(Op::kName, std::move(out), {x}, unary_backward<Op>, Op::kReads);
 }
 
 }  // namespace

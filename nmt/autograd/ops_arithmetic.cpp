@@ -106,7 +106,7 @@ void affine_backward(Node& node) {  // y = s x + c
 Var affine_op(const char* name, const Var& a, float scale, float shift) {
   Tensor out = Tensor::empty(a.shape());
   affine(out.f32(), a.value().f32(), a.numel(), scale, shift);
-  Var y = Var::make_result(name, std::move(out), {a}, affine_backward);
+  Var y = Var::make_result(name, std::move(out), {a}, affine_backward, ValueReads::none);
   if (Node* n = y.recording()) n->scalars[0] = scale;
   return y;
 }
@@ -114,16 +114,17 @@ Var affine_op(const char* name, const Var& a, float scale, float shift) {
 }  // namespace
 
 Var add(const Var& a, const Var& b) {
-  return Var::make_result("add", binary_forward<BinaryOp::add>("add", a.value(), b.value()), {a, b}, add_backward);
+  return Var::make_result("add", binary_forward<BinaryOp::add>("add", a.value(), b.value()), {a, b}, add_backward, ValueReads::none);
 }
 Var sub(const Var& a, const Var& b) {
-  return Var::make_result("sub", binary_forward<BinaryOp::sub>("sub", a.value(), b.value()), {a, b}, sub_backward);
+  return Var::make_result("sub", binary_forward<BinaryOp::sub>("sub", a.value(), b.value()), {a, b}, sub_backward, ValueReads::none);
 }
 Var mul(const Var& a, const Var& b) {
   return Var::make_result("mul", binary_forward<BinaryOp::mul>("mul", a.value(), b.value()), {a, b}, mul_backward);
 }
 Var div(const Var& a, const Var& b) {
-  return Var::make_result("div", binary_forward<BinaryOp::div>("div", a.value(), b.value()), {a, b}, div_backward);
+  return Var::make_result("div", binary_forward<BinaryOp::div>("div", a.value(), b.value()), {a, b}, div_backward,
+                           ValueReads::input(1) | ValueReads::output);
 }
 Var add_scalar(const Var& a, float s) { return affine_op("add_scalar", a, 1.0f, s); }
 Var mul_scalar(const Var& a, float s) { return affine_op("mul_scalar", a, s, 0.0f); }

@@ -9,7 +9,8 @@
 namespace nmt {
 
 // Training (and p > 0): y = x * m with m_i = 1/(1-p) with probability 1-p, else 0, drawn from
-// `gen` (so the same seed gives the same mask); dx = dy * m (the mask is saved for backward).
+// `gen` (so the same seed gives the same mask); dx = dy * m (the mask is saved for backward,
+// one bit per element).
 // p == 1 drops everything (y = 0, dx = 0).
 // Not training, or p == 0: the identity (x itself is returned; nothing is recorded).
 // p outside [0, 1] throws std::invalid_argument.

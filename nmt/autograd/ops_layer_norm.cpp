@@ -177,7 +177,8 @@ Var layer_norm(const Var& x, const Var& gamma, const Var& beta, float eps) {
     const int64_t n = rows - r0 < kRowsPerTask ? rows - r0 : kRowsPerTask;
     layer_norm_forward_rows(xp + r0 * d, gm, bt, yp + r0 * d, mp + r0, rp + r0, n, d, eps);
   });
-  Var y = Var::make_result("layer_norm", std::move(out), {x, gamma, beta}, layer_norm_backward);
+  Var y = Var::make_result("layer_norm", std::move(out), {x, gamma, beta}, layer_norm_backward,
+                           ValueReads::input(0) | ValueReads::input(1));
   if (Node* node = y.recording()) {
     node->saved[0] = std::move(mean);
     node->saved[1] = std::move(rstd);

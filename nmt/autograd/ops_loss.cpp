@@ -142,7 +142,7 @@ CrossEntropyResult cross_entropy_with_stats(const Var& logits, const Tensor& tar
   Tensor out = Tensor::full(Shape{}, static_cast<float>(loss_sum * scale));
 
   CrossEntropyResult result;
-  result.loss = Var::make_result(op, std::move(out), {logits}, cross_entropy_backward);
+  result.loss = Var::make_result(op, std::move(out), {logits}, cross_entropy_backward, ValueReads::input(0));
   if (Node* node = result.loss.recording()) {
     node->saved[0] = std::move(lse);
     node->saved[1] = targets.clone();  // the caller may refill its batch buffer

@@ -51,7 +51,7 @@ void batched_matmul_backward(Node& node) {
 // The result of a product, with what its backward needs: ints = {transpose_a, transpose_b, M, K}.
 Var record_product(const char* op, Tensor y, const Var& a, const Var& b, BackwardFn backward, bool transpose_a,
                    bool transpose_b, int64_t m, int64_t k) {
-  Var out = Var::make_result(op, std::move(y), {a, b}, backward);
+  Var out = Var::make_result(op, std::move(y), {a, b}, backward, ValueReads::input(0) | ValueReads::input(1));
   if (Node* node = out.recording()) {
     node->ints[0] = transpose_a;
     node->ints[1] = transpose_b;

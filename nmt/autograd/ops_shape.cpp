@@ -181,7 +181,7 @@ Var permute_impl(const char* name, const Var& x, std::span<const int> axes) {
   Tensor out = Tensor::empty(out_shape);
   PermutePlan plan(in, norm);
   permute_into(x.value().f32(), plan, out.f32(), out.numel(), false);
-  Var y = Var::make_result(name, std::move(out), {x}, permute_backward);
+  Var y = Var::make_result(name, std::move(out), {x}, permute_backward, ValueReads::none);
   if (Node* node = y.recording()) {
     int64_t packed = 0;
     for (int i = 0; i < r; ++i) packed |= int64_t(norm[i]) << (3 * i);
@@ -210,7 +210,7 @@ Var join(const char* name, std::span<const Var> xs, int64_t outer, Shape out_sha
       offset += len;
     }
   });
-  Var y = Var::make_result(name, std::move(out), xs, backward);
+  Var y = Var::make_result(name, std::move(out), xs, backward, ValueReads::none);
   if (Node* node = y.recording()) {
     node->ints[0] = outer;
     node->ints[1] = row;
@@ -262,7 +262,7 @@ void slice_backward(Node& node) {
 
 Var reshape(const Var& x, const Shape& shape) {
   if (shape.numel() != x.numel()) shape_error("reshape", "element counts differ:", x.shape(), shape);
-  return Var::make_result("reshape", x.value().reshape(shape), {x}, reshape_backward);
+  return Var::make_result("reshape", x.value().reshape(shape), {x}, reshape_backward, ValueReads::none);
 }
 
 Var reshape(const Var& x, std::span<const int64_t> dims) {
@@ -368,7 +368,7 @@ Var slice(const Var& x, int axis, int64_t begin, int64_t end) {
       std::memcpy(o + r * len, in + r * row + begin * inner, static_cast<std::size_t>(len) * sizeof(float));
     });
   }
-  Var y = Var::make_result("slice", std::move(out), {x}, slice_backward);
+  Var y = Var::make_result("slice", std::move(out), {x}, slice_backward, ValueReads::none);
   if (Node* node = y.recording()) {
     node->ints[0] = outer;
     node->ints[1] = row;

@@ -173,7 +173,8 @@ Var softmax_op(const char* op, const Var& x, const Tensor& mask) {
   } else {
     parallel_for(rows, rows * n, [&](int64_t r) { softmax_row<kLog>(xp + r * n, nullptr, yp + r * n, n); });
   }
-  Var y = Var::make_result(op, std::move(out), {x}, kLog ? log_softmax_backward : softmax_backward);
+  Var y = Var::make_result(op, std::move(out), {x}, kLog ? log_softmax_backward : softmax_backward,
+                           ValueReads::output);
   if (Node* node = y.recording()) {
     node->ints[0] = n;
     if constexpr (kLog) node->saved[0] = std::move(dead);

@@ -96,14 +96,41 @@ bool detect_anomaly() { return g_detect_anomaly; }
 // ---- Var -----------------------------------------------------------------------------------
 
 Var::Var(Tensor value, bool requires_grad) : node_(Node::create()) {
+  node_->handles = 1;
   node_->value = std::move(value);
   node_->requires_grad = requires_grad;
 }
 
-Var Var::make_result(const char* op, Tensor value, std::span<const Var> inputs, BackwardFn fn) {
+Var& Var::operator=(const Var& o) {
+  if (o.node_) o.node_->handles++;
+  drop_handle();
+  node_ = o.node_;
+  return *this;
+}
+
+Var& Var::operator=(Var&& o) noexcept {
+  if (this != &o) {
+    drop_handle();
+    node_ = std::move(o.node_);
+  }
+  return *this;
+}
+
+// The last Var of a recorded result is gone: if no pending backward reads the value, it goes
+// back to the pool now rather than after backward() (the node, its shape and links stay).
+void Var::drop_handle() noexcept {
+  Node* node = node_.get();
+  if (!node) return;
+  if (--node->handles == 0 && node->backward != nullptr && !node->value_read_by_backward && node->references > 1)
+    node->value.free_values();
+  node_.reset();
+}
+
+Var Var::make_result(const char* op, Tensor value, std::span<const Var> inputs, BackwardFn fn, uint32_t reads) {
   Var result;
   result.node_ = NodeRef(Node::create());
   Node& node = *result.node_;
+  node.handles = 1;
   node.op = op;
   node.value = std::move(value);
   if (!tape.grad_enabled || fn == nullptr) return result;
@@ -123,7 +150,9 @@ Var Var::make_result(const char* op, Tensor value, std::span<const Var> inputs, 
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     NodeRef& slot = i < Node::kInlineInputs ? node.inputs[i] : node.extra_inputs[i - Node::kInlineInputs];
     slot = inputs[i].node_;
+    if (reads & ValueReads::input(static_cast<int>(i))) inputs[i].node_->value_read_by_backward = true;
   }
+  node.value_read_by_backward = (reads & ValueReads::output) != 0;
   if (tape.nodes.size() == tape.nodes.capacity()) tape.nodes.reserve(tape.nodes.size() * 2);
   tape.nodes.push_back(result.node_);
   return result;

@@ -7,9 +7,14 @@
 // variable lengths, beam search and Transformers all just run ops: the tape follows.
 //
 // Memory: nodes come from a free list and tensors from the MemoryPool, so a training step
-// allocates nothing once warm. After backward() the tape is cleared and every intermediate value
-// no one holds is returned to the pool. Under NoGradGuard (inference) nothing is recorded:
-// a value is freed as soon as its last Var is gone.
+// allocates nothing once warm. Each op says which values its backward function reads (its
+// inputs', its own output's: `ValueReads`). A recorded value that no pending backward reads is
+// freed as soon as the last Var referring to it is gone, as PyTorch frees what no op saved: an
+// attention block keeps its softmax output but not the scores before it, a feed-forward block
+// its ReLU output but not the pre-activation. Only the value goes; its shape stays for the
+// gradient. After backward() the tape is cleared and every intermediate value no one holds is
+// returned to the pool. Under NoGradGuard (inference) nothing is recorded: a value is freed as
+// soon as its last Var is gone.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +29,16 @@ namespace nmt {
 
 struct Node;
 using BackwardFn = void (*)(Node& node);
+
+// Which values a backward function reads: bit i for input i (inputs past the 31st share bit
+// 30), and `output` for the op's own result. The default, `all`, is always safe; an op that
+// reads less says so, and the values nothing reads are freed early (see above).
+struct ValueReads {
+  static constexpr uint32_t none = 0;
+  static constexpr uint32_t output = 1u << 31;
+  static constexpr uint32_t all = 0xffffffffu;
+  static constexpr uint32_t input(int i) { return 1u << (i < 30 ? i : 30); }
+};
 
 // Intrusive reference to a Node (nodes are not thread-shared; the count is a plain int).
 class NodeRef {
@@ -49,7 +64,9 @@ struct Node {
   static constexpr int kInlineInputs = 4;
   static constexpr int kSaved = 4;
 
-  int references = 0;
+  int references = 0;  // NodeRefs: Vars, consumers' inputs, the tape
+  int handles = 0;     // of those, Vars (user code); at 0 nothing can read the value any more...
+  bool value_read_by_backward = false;  // ...except a pending backward that said it reads it
   bool requires_grad = false;
   bool is_parameter = false;
   const char* op = "leaf";
@@ -85,6 +102,11 @@ class Var {
  public:
   Var() = default;
   explicit Var(Tensor value, bool requires_grad = false);
+  Var(const Var& o) : node_(o.node_) { if (node_) node_->handles++; }
+  Var(Var&& o) noexcept : node_(std::move(o.node_)) {}
+  Var& operator=(const Var& o);
+  Var& operator=(Var&& o) noexcept;
+  ~Var() { drop_handle(); }
 
   bool defined() const { return static_cast<bool>(node_); }
   const Tensor& value() const { return node_->value; }
@@ -107,14 +129,18 @@ class Var {
 
   // A Var for the result of an op: records it on the tape when gradients are on and some input
   // requires one; otherwise the result is a plain value and the inputs are not kept.
-  static Var make_result(const char* op, Tensor value, std::span<const Var> inputs, BackwardFn fn);
-  static Var make_result(const char* op, Tensor value, std::initializer_list<Var> inputs, BackwardFn fn) {
-    return make_result(op, std::move(value), std::span<const Var>(inputs.begin(), inputs.size()), fn);
+  // `reads` says which values `fn` reads (ValueReads).
+  static Var make_result(const char* op, Tensor value, std::span<const Var> inputs, BackwardFn fn,
+                         uint32_t reads = ValueReads::all);
+  static Var make_result(const char* op, Tensor value, std::initializer_list<Var> inputs, BackwardFn fn,
+                         uint32_t reads = ValueReads::all) {
+    return make_result(op, std::move(value), std::span<const Var>(inputs.begin(), inputs.size()), fn, reads);
   }
   // The node being recorded (to save what backward needs), or nullptr when not recording.
   Node* recording() const { return node_ && node_->backward ? node_.get() : nullptr; }
 
  private:
+  void drop_handle() noexcept;
   NodeRef node_;
 };
 

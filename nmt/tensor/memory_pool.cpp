@@ -12,7 +12,7 @@ MemoryPool& MemoryPool::global() {
   return *pool;
 }
 
-MemoryPool::MemoryPool() : cache_limit_(std::size_t{2} << 30) {
+MemoryPool::MemoryPool() : cache_limit_(std::size_t{512} << 20) {
   if (const char* mb = std::getenv("NMT_POOL_CACHE_MB")) cache_limit_ = std::strtoull(mb, nullptr, 10) << 20;
 }
 
@@ -61,10 +61,12 @@ void* MemoryPool::allocate(std::size_t bytes, std::size_t* capacity) {
       stats_.reuses++;
       stats_.bytes_cached -= *capacity;
       stats_.bytes_in_use += *capacity;
+      stats_.peak_bytes_in_use = std::max(stats_.peak_bytes_in_use, stats_.bytes_in_use);
       return block;
     }
     stats_.system_allocations++;
     stats_.bytes_in_use += *capacity;
+    stats_.peak_bytes_in_use = std::max(stats_.peak_bytes_in_use, stats_.bytes_in_use);
   }
   void* block = std::aligned_alloc(kAlignment, *capacity);
   if (!block) throw std::bad_alloc();

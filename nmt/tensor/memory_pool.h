@@ -26,6 +26,7 @@ class MemoryPool {
     uint64_t system_allocations = 0;  // blocks obtained from the system since start
     uint64_t reuses = 0;              // blocks handed out again from a free list
     std::size_t bytes_in_use = 0;
+    std::size_t peak_bytes_in_use = 0;  // most bytes in use at once since start
     std::size_t bytes_cached = 0;     // freed blocks kept for reuse
   };
 
@@ -37,7 +38,7 @@ class MemoryPool {
   void* allocate(std::size_t bytes, std::size_t* capacity);
   void release(void* block, std::size_t capacity);
 
-  // Most bytes kept in free lists (default 2 GiB, or NMT_POOL_CACHE_MB from the environment).
+  // Most bytes kept in free lists (default 512 MiB, or NMT_POOL_CACHE_MB from the environment).
   void set_cache_limit(std::size_t bytes);
 
   // Returns every cached block to the system (e.g. after a large one-off computation).

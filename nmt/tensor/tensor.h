@@ -71,6 +71,10 @@ class Tensor {
   float item() const;  // the value of a one-element tensor
   std::string str() const;  // shape and (for small tensors) values, for messages and tests
 
+  // Lets go of the values (the storage goes back to the pool when no other tensor shares it)
+  // but keeps shape and dtype: defined() is then false and the data pointers are null.
+  void free_values() { reset(); }
+
   // True when the two tensors share the same storage block.
   bool shares_storage(const Tensor& other) const { return storage_ == other.storage_; }
 

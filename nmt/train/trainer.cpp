@@ -19,6 +19,7 @@
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/models/model_file.h"
 #include "nmt/optim/optim.h"
+#include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
 #include "nmt/train/progress.h"
 #include "nmt/train/schedule.h"
@@ -496,14 +497,17 @@ TrainingResult Run::go() {
   out_ << "stopped at update " << state_.updates << " (" << result.stop_reason << ") after "
        << format_duration(elapsed());
   if (state_.has_best) out_ << "; best " << o_.valid_metric << " " << fixed(state_.best_metric, 3);
-  out_ << "; " << (interrupted ? "continue with --resume" : "model: " + (dir_ / "model.bin").string())
-       << std::endl;
+  const double peak_tensor_mib =
+      static_cast<double>(MemoryPool::global().stats().peak_bytes_in_use) / (1 << 20);
+  out_ << "; tensors peaked at " << fixed(peak_tensor_mib, 0) << " MiB; "
+       << (interrupted ? "continue with --resume" : "model: " + (dir_ / "model.bin").string()) << std::endl;
   log_json(JsonLine()
                .add("event", "end")
                .add("update", state_.updates)
                .add("reason", result.stop_reason)
                .add("elapsed_s", elapsed())
                .add("best_metric", state_.best_metric)
+               .add("peak_tensor_mib", peak_tensor_mib)
                .add("checkpoint", last_checkpoint_path_));
 
   result.updates = state_.updates;
