@@ -326,6 +326,11 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.keep_last = static_cast<int>(parse_integer("keep-last", v, 1)); });
+  add("output", "save-every", std::to_string(d.save_every),
+      "also write a checkpoint every N updates (0 = only at validation); for nmt-average",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.save_every = parse_integer("save-every", v, 0); });
   add("output", "log-every", std::to_string(d.log_every), "progress line every N updates",
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;

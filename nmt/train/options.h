@@ -61,6 +61,7 @@ struct TrainerOptions {
   // output
   std::string model_dir;
   int keep_last = 3;
+  int64_t save_every = 0;  // checkpoint every N updates besides each validation (0 = only then)
   int64_t log_every = 100;
   bool resume = false;
   std::string init_from;

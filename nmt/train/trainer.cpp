@@ -480,6 +480,7 @@ TrainingResult Run::go() {
     }
     if (state_.updates % o_.log_every == 0) progress_line();
     if (state_.updates % o_.valid_every == 0) validate();
+    else if (o_.save_every > 0 && state_.updates % o_.save_every == 0) save_checkpoint();
     if (early_stop_) {
       result.stop_reason = "early-stopping";
       break;

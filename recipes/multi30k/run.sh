@@ -9,7 +9,9 @@
 #   MINUTES        training budget per model (default: each config's max-minutes)
 #   RUNS           where models and results go (default: runs/multi30k)
 #   THREADS        threads (default: all cores)
-# Results: $RUNS/<model>/results.json, and one row per model in $RUNS/results.md.
+#   SEED           random seed (initialisation, dropout, data order); when set, runs go to
+#                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
+# Results: $RUNS/<run>/results.json, and one row per run in $RUNS/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-runs/multi30k}
@@ -35,9 +37,11 @@ done
 for model in "${models[@]}"; do
   config=recipes/multi30k/$model.ini
   [ -f "$config" ] || { echo "run.sh: no config $config" >&2; exit 1; }
-  out=$RUNS/$model
-  mkdir -p "$out"
+  run=$model
   extra=()
+  [ -n "${SEED:-}" ] && { run=$model-seed$SEED; extra+=(--seed "$SEED"); }
+  out=$RUNS/$run
+  mkdir -p "$out"
   [ -n "${MINUTES:-}" ] && extra+=(--max-minutes "$MINUTES")
   resume=()
   ls "$out"/checkpoint* >/dev/null 2>&1 && resume=(--resume)
@@ -60,12 +64,12 @@ for model in "${models[@]}"; do
   params=$(grep -m1 -o '"parameters": *[0-9]*' "$out/log.jsonl" | grep -o '[0-9]*$' || echo "?")
   tokps=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1 | grep -o '"target_tokens_per_s": *[0-9.]*' | grep -o '[0-9.]*$' || echo "?")
   cat > "$out/results.json" <<JSON
-{"model": "$model", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
+{"run": "$run", "model": "$model", "seed": "${SEED:-1}", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
  "parameters": "$params", "train_seconds": $train_seconds, "target_tokens_per_s": "$tokps",
  "translate_seconds": $translate_seconds, "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
 JSON
   cat "$out/results.json"
   [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
-  printf '| %s | %s | %s | %s | %s | %d min | %s |\n' "$model" "$bleu" "$chrf" "$bleu_lc_intl" "$params" \
+  printf '| %s | %s | %s | %s | %s | %d min | %s |\n' "$run" "$bleu" "$chrf" "$bleu_lc_intl" "$params" \
     $((train_seconds / 60)) "$tokps" >> "$RUNS/results.md"
 done

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -196,4 +197,48 @@ TEST_CASE("nmt-train: SIGINT saves a checkpoint and exits 130; --resume continue
   CHECK(resumed.status == 0);
   CHECK(resumed.err.find("resumed from") != std::string::npos);
   CHECK(resumed.err.find("stopped at update " + std::to_string(stopped_at + 2)) != std::string::npos);
+}
+
+TEST_CASE("nmt-train --save-every writes checkpoints between validations; nmt-average averages the last K") {
+  const fs::path dir = fresh("average");
+  const fs::path model_dir = dir / "model";
+  ToolResult r = run_tool(plus(tiny_run(model_dir), {"--vocab-size", "500", "--max-updates", "8", "--valid-every", "8",
+                                                     "--save-every", "2", "--keep-last", "3"}),
+                          "", 120);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  // Checkpoints at 2, 4, 6 and 8 (the validation); the last 3 kept.
+  CHECK_FALSE(fs::exists(model_dir / "checkpoint-00000002.bin"));
+  for (const char* name : {"checkpoint-00000004.bin", "checkpoint-00000006.bin", "checkpoint-00000008.bin"})
+    CHECK_MESSAGE(fs::exists(model_dir / name), name);
+
+  const std::string kAverage = NMT_BINARY_DIR "/bin/nmt-average";
+  const fs::path averaged = dir / "averaged.bin";
+  r = run_tool({kAverage, "-o", averaged.string(), "--last", "2", model_dir.string()}, "");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("mean of checkpoint-00000006.bin checkpoint-00000008.bin") != std::string::npos);
+  LoadedModel a = load_model(averaged.string());
+  LoadedModel c6 = load_model((model_dir / "checkpoint-00000006.bin").string());
+  LoadedModel c8 = load_model((model_dir / "checkpoint-00000008.bin").string());
+  CHECK(a.info.training_state.empty());
+  const auto& pa = a.model->parameters().all();
+  const float mean = 0.5f * (c6.model->parameters().all()[0].value().f32()[0] +
+                             c8.model->parameters().all()[0].value().f32()[0]);
+  CHECK(pa[0].value().f32()[0] == doctest::Approx(mean).epsilon(1e-6));
+
+  const ToolResult t = run_tool({NMT_BINARY_DIR "/bin/nmt-translate", "-m", averaged.string()}, "Ein Mann.\n", 60);
+  CHECK(t.status == 0);
+  CHECK(std::count(t.out.begin(), t.out.end(), '\n') == 1);
+
+  // Errors: no checkpoints, a missing file, an unknown option.
+  r = run_tool({kAverage, "-o", (dir / "x.bin").string(), "--last", "2", dir.string()}, "");
+  CHECK(r.status == 1);
+  CHECK(r.err.find("no checkpoint-*.bin in") != std::string::npos);
+  r = run_tool({kAverage, "-o", (dir / "x.bin").string(), (dir / "missing.bin").string()}, "");
+  CHECK(r.status == 1);
+  CHECK(r.err.find("missing.bin") != std::string::npos);
+  r = run_tool({kAverage, "--frobnicate"}, "");
+  CHECK(r.status == 2);
+  CHECK_FALSE(fs::exists(dir / "x.bin"));
 }

@@ -1,12 +1,15 @@
 // Model files: round trip, every kind of bad file, atomic writes, checkpoint state.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "nmt/autograd/var.h"
+#include "nmt/models/checkpoint_averaging.h"
 #include "nmt/models/model_file.h"
 #include "nmt/train/checkpoint.h"
 #include "train_test_data.h"
@@ -252,4 +255,49 @@ TEST_CASE("checkpoints are listed by update and pruned to the last K") {
   CHECK(found[0].first == 20);
   CHECK(found[1].first == 100);
   CHECK(fs::exists(dir / "model.bin"));
+}
+
+TEST_CASE("checkpoint averaging: the mean of every parameter, and clear errors for files that do not match") {
+  const fs::path dir = scratch_dir("checkpoint-average");
+  std::vector<std::unique_ptr<EncoderDecoder>> models;
+  std::vector<std::string> paths;
+  ModelFileInfo info = sample_info();
+  for (uint64_t seed : {3, 4, 5}) {
+    models.push_back(tiny_model(seed));
+    paths.push_back((dir / ("checkpoint-" + std::to_string(seed) + ".bin")).string());
+    info.training_state = "state of " + std::to_string(seed);  // checkpoints carry one
+    save_model(paths.back(), *models.back(), info);
+  }
+  LoadedModel averaged = average_model_files(paths);
+  CHECK(averaged.info.training_state.empty());  // a model file, not a checkpoint
+  CHECK(averaged.info.subword_model == info.subword_model);
+  const auto& out = averaged.model->parameters().all();
+  REQUIRE(out.size() == models[0]->parameters().all().size());
+  double worst = 0;
+  for (std::size_t p = 0; p < out.size(); ++p)
+    for (int64_t i = 0; i < out[p].numel(); ++i) {
+      double mean = 0;
+      for (const auto& m : models) mean += m->parameters().all()[p].value().f32()[i];
+      mean /= 3.0;
+      worst = std::max(worst, std::abs(mean - out[p].value().f32()[i]));
+    }
+  CHECK(worst < 1e-6);
+  CHECK_FALSE(same_parameters(*averaged.model, *models[0]));
+
+  // One file is the average of itself.
+  CHECK(same_parameters(*average_model_files({paths[0]}).model, *models[0]));
+
+  // Another architecture, another vocabulary, a missing file: errors naming the file.
+  const std::string wide = (dir / "wide.bin").string();
+  save_model(wide, *tiny_model(6, 48), sample_info());
+  CHECK_THROWS_WITH_AS(average_model_files({paths[0], wide}), doctest::Contains("wide.bin: another architecture"),
+                       ModelFileError);
+  ModelFileInfo other_vocab = sample_info();
+  other_vocab.subword_model.clear();
+  const std::string no_vocab = (dir / "no-vocab.bin").string();
+  save_model(no_vocab, *tiny_model(7), other_vocab);
+  CHECK_THROWS_WITH_AS(average_model_files({paths[0], no_vocab}),
+                       doctest::Contains("no-vocab.bin: another vocabulary"), ModelFileError);
+  CHECK_THROWS_AS(average_model_files({paths[0], (dir / "missing.bin").string()}), ModelFileError);
+  CHECK_THROWS_AS(average_model_files({}), ModelFileError);
 }
