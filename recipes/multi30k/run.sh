@@ -9,6 +9,8 @@
 #   MINUTES        training budget per model (default: each config's max-minutes)
 #   RUNS           where models and results go (default: runs/multi30k)
 #   THREADS        threads (default: all cores)
+#   AVERAGE        average the newest K checkpoints (nmt-average; default 5, 0 = off) and keep
+#                  the average when its validation BLEU beats the best single model's
 #   SEED           random seed (initialisation, dropout, data order); when set, runs go to
 #                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
 # Results: $RUNS/<run>/results.json, and one row per run in $RUNS/results.md.
@@ -50,8 +52,26 @@ for model in "${models[@]}"; do
     "${extra[@]}" "${resume[@]}"
   train_seconds=$(( $(date +%s) - start ))
 
+  # The model to test: the best one by validation BLEU, or the average of the last checkpoints
+  # when that scores higher on the validation set (never chosen by the test set).
+  final=$out/model.bin
+  selected=best
+  val_bleu_best=$(build/bin/nmt-translate -m "$out/model.bin" --beam 5 --batch 64 --threads "$THREADS" \
+    < "$data/val.de" | build/bin/nmt-bleu "$data/val.en" -m bleu -b -w 2)
+  val_bleu_avg=null
+  if [ "${AVERAGE:-5}" -gt 1 ] && [ "$(ls "$out"/checkpoint-*.bin 2>/dev/null | wc -l)" -ge 2 ]; then
+    build/bin/nmt-average -o "$out/averaged.bin" --last "${AVERAGE:-5}" "$out"
+    val_bleu_avg=$(build/bin/nmt-translate -m "$out/averaged.bin" --beam 5 --batch 64 --threads "$THREADS" \
+      < "$data/val.de" | build/bin/nmt-bleu "$data/val.en" -m bleu -b -w 2)
+    if awk -v a="$val_bleu_avg" -v b="$val_bleu_best" 'BEGIN { exit !(a > b) }'; then
+      final=$out/averaged.bin
+      selected=averaged
+    fi
+  fi
+  echo "validation BLEU: best model $val_bleu_best, average $val_bleu_avg; testing the $selected one" >&2
+
   start=$(date +%s.%N)
-  build/bin/nmt-translate -m "$out/model.bin" --beam 5 --batch 64 --threads "$THREADS" \
+  build/bin/nmt-translate -m "$final" --beam 5 --batch 64 --threads "$THREADS" \
     < "$data/test_2016_flickr.de" > "$out/test_2016_flickr.hyp.en"
   translate_seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
@@ -66,7 +86,8 @@ for model in "${models[@]}"; do
   cat > "$out/results.json" <<JSON
 {"run": "$run", "model": "$model", "seed": "${SEED:-1}", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
  "parameters": "$params", "train_seconds": $train_seconds, "target_tokens_per_s": "$tokps",
- "translate_seconds": $translate_seconds, "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
+ "translate_seconds": $translate_seconds, "selected": "$selected", "val_bleu_best": $val_bleu_best,
+ "val_bleu_average": $val_bleu_avg, "threads": "$THREADS", "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
 JSON
   cat "$out/results.json"
   [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
