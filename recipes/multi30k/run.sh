@@ -11,6 +11,7 @@
 #   THREADS        threads (default: all cores)
 #   AVERAGE        average the newest K checkpoints (nmt-average; default 5, 0 = off) and keep
 #                  the average when its validation BLEU beats the best single model's
+#   TRAIN_ARGS     more nmt-train options, e.g. "--valid-every 200" (the command line wins)
 #   SEED           random seed (initialisation, dropout, data order); when set, runs go to
 #                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
 # Results: $RUNS/<run>/results.json, and one row per run in $RUNS/results.md.
@@ -45,6 +46,8 @@ for model in "${models[@]}"; do
   out=$RUNS/$run
   mkdir -p "$out"
   [ -n "${MINUTES:-}" ] && extra+=(--max-minutes "$MINUTES")
+  read -r -a train_args <<< "${TRAIN_ARGS:-}"
+  extra+=("${train_args[@]}")
   resume=()
   ls "$out"/checkpoint* >/dev/null 2>&1 && resume=(--resume)
   start=$(date +%s)
