@@ -1,9 +1,6 @@
 #include "nmt/models/checkpoint_averaging.h"
 
 #include <cstddef>
-#include <memory>
-
-#include "nmt/models/encoder_decoder.h"
 
 namespace nmt {
 
@@ -20,21 +17,18 @@ LoadedModel average_model_files(const std::vector<std::string>& paths) {
   const ModelConfig config = first.model->config();
   ModelFileInfo last_info = first.info;
   for (std::size_t f = 1; f < paths.size(); ++f) {
-    if (read_model_config(paths[f]).to_map() != config.to_map())
+    LoadedModel other = load_model(paths[f]);
+    if (other.model->config().to_map() != config.to_map())
       throw ModelFileError(paths[f] + ": another architecture than " + paths.front() +
                            " (only models of one training run can be averaged)");
-    // load_parameters_into checks names and shapes and names the first difference.
-    Generator init;  // the initial values are overwritten
-    std::unique_ptr<EncoderDecoder> other = build_model(config, init);
-    ModelFileInfo info = load_parameters_into(paths[f], *other);
-    if (info.subword_model != first.info.subword_model)
+    if (other.info.subword_model != first.info.subword_model)
       throw ModelFileError(paths[f] + ": another vocabulary than " + paths.front());
-    const std::vector<Parameter>& theirs = other->parameters().all();
+    const std::vector<Parameter>& theirs = other.model->parameters().all();
     for (std::size_t p = 0; p < params.size(); ++p) {
       const float* v = theirs[p].value().f32();
       for (std::size_t i = 0; i < sums[p].size(); ++i) sums[p][i] += v[i];
     }
-    last_info = std::move(info);
+    last_info = std::move(other.info);
   }
 
   const double scale = 1.0 / static_cast<double>(paths.size());
