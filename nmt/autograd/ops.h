@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nmt/autograd/ops_activation.h"
+#include "nmt/autograd/ops_additive_scores.h"
 #include "nmt/autograd/ops_arithmetic.h"
 #include "nmt/autograd/ops_cells.h"
 #include "nmt/autograd/ops_dropout.h"

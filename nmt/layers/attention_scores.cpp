@@ -45,10 +45,8 @@ Var AttentionScore::prepare(const Var& keys) const {
 
 Var AttentionScore::operator()(const Var& queries, const Var& prepared) const {
   if (type_ != ScoreType::additive) return batched_matmul(queries, prepared, false, true);  // [B, T, S]
-  const int64_t b = queries.dim(0), t = queries.dim(1), s = prepared.dim(1), a = prepared.dim(2);
-  Var wq = reshape(matmul(queries, w_a_) + b_a_, {b, t, 1, a});  // W_a s_{i-1} + b
-  Var hidden = tanh(wq + reshape(prepared, {b, 1, s, a}));       // [B, T, S, A]
-  return reshape(matmul(hidden, v_a_), {b, t, s});               // v_a^T tanh(...)
+  // v_a^T tanh(W_a s_{i-1} + b + U_a h_j) for every (i, j), fused: no [B, T, S, A] tensor.
+  return additive_scores(matmul(queries, w_a_) + b_a_, prepared, v_a_);
 }
 
 Tensor source_padding_mask(const Tensor& ids, int32_t pad) {
