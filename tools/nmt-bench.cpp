@@ -204,7 +204,8 @@ Tensor random(const Shape& shape, Generator& gen) { return init::uniform(shape, 
 extern "C" void openblas_set_num_threads(int);
 struct RawSgemmThreads {
   RawSgemmThreads() { openblas_set_num_threads(num_threads()); }
-  ~RawSgemmThreads() { openblas_set_num_threads(1); }
+  // OpenBLAS's OpenMP build sets OpenMP's thread count too: set_num_threads restores ours.
+  ~RawSgemmThreads() { set_num_threads(num_threads()); }
 };
 
 void bench_matmul(const Options& o) {

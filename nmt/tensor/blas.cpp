@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "nmt/tensor/kernel_dispatch.h"
+
 namespace nmt::blas {
 
 // Threading: we split GEMMs over OpenMP threads ourselves and let each thread call OpenBLAS on
@@ -23,6 +25,60 @@ void gemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, 
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
               static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+// The two shapes of attention's per-sentence products, as plain loops: OpenBLAS packs both
+// operands on every call, which costs more than the arithmetic when one side is a vector.
+// In both, every operand is contiguous whatever the transposition flags say (a vector's stride
+// is 1 either way), except B in the row case.
+
+// c[1, N] = alpha a[1, K] op(B)[K, N] + beta c  (a query against a sentence: attention's context,
+// or the gradient of its weights when B is transposed).
+NMT_KERNEL void row_times_matrix(bool trans_b, int64_t n, int64_t k, float alpha, const float* a, const float* b,
+                                 float beta, float* c) {
+  if (trans_b) {  // B is stored [N, K]: dot products
+    for (int64_t j = 0; j < n; ++j) {
+      const float* bj = b + j * k;
+      float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+      for (int64_t p = 0; p < k; ++p) dot += a[p] * bj[p];
+      c[j] = beta == 0.0f ? alpha * dot : alpha * dot + beta * c[j];
+    }
+    return;
+  }
+  if (beta == 0.0f)
+    for (int64_t j = 0; j < n; ++j) c[j] = 0.0f;
+  else if (beta != 1.0f)
+    for (int64_t j = 0; j < n; ++j) c[j] *= beta;
+  for (int64_t p = 0; p < k; ++p) {  // rows of B scaled and added: B is read once, in order
+    const float s = alpha * a[p];
+    const float* bp = b + p * n;
+    for (int64_t j = 0; j < n; ++j) c[j] += s * bp[j];
+  }
+}
+
+// C[M, N] = alpha a[M] b[N]^T + beta C  (K = 1: the gradient of attention's values).
+NMT_KERNEL void outer_product(int64_t m, int64_t n, float alpha, const float* a, const float* b, float beta,
+                              float* c) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float s = alpha * a[i];
+    float* ci = c + i * n;
+    if (beta == 0.0f)
+      for (int64_t j = 0; j < n; ++j) ci[j] = s * b[j];
+    else
+      for (int64_t j = 0; j < n; ++j) ci[j] = s * b[j] + beta * ci[j];
+  }
+}
+
+// One product of a batch: the vector shapes by the loops above, the rest by OpenBLAS.
+void gemm_item(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float beta, float* c) {
+  if (k == 1)
+    outer_product(m, n, alpha, a, b, beta, c);
+  else if (m == 1)
+    row_times_matrix(tb, n, k, alpha, a, b, beta, c);
+  else
+    gemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
 }
 
 }  // namespace
@@ -71,16 +127,22 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t 
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const bool vector_shape = m == 1 || k == 1;
   if (batch == 1 || threads <= 1 || batch * m * n * k < kParallelWork) {
-    for (int64_t i = 0; i < batch; ++i)
-      gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+    for (int64_t i = 0; i < batch; ++i) {
+      if (vector_shape)
+        gemm_item(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+                  c + i * stride_c);
+      else
+        gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+    }
     return;
   }
   // Many small products (batch x heads): one thread per contiguous range of them.
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < batch; ++i)
-    gemm_block(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
-               c + i * stride_c, n);
+    gemm_item(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+              c + i * stride_c);
 }
 
 }  // namespace nmt::blas

@@ -14,7 +14,10 @@
 #   TRAIN_ARGS     more nmt-train options, e.g. "--valid-every 200" (the command line wins)
 #   SEED           random seed (initialisation, dropout, data order); when set, runs go to
 #                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
-# Results: $RUNS/<run>/results.json, and one row per run in $RUNS/results.md.
+#   README         the file whose results table is rewritten after every run, from every
+#                  $RUNS/*/results.json (default: recipes/multi30k/README.md; "" = none); the
+#                  table lies between the lines <!-- results:begin --> and <!-- results:end -->
+# Results: $RUNS/<run>/results.json, one row per run in $RUNS/results.md, and the README table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-runs/multi30k}
@@ -36,6 +39,41 @@ for f in train.de train.en val.de val.en test_2016_flickr.de test_2016_flickr.en
 done
 
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
+
+# A results.json field: the number or the string after "key": (the files are ours, one per run).
+field() { grep -o "\"$2\": *\"\?[^,\"]*" "$1" | head -1 | sed 's/.*: *"\?//'; }
+
+# Rewrites the table between the markers of $1 from every $RUNS/*/results.json, models in the
+# order of the recipe (then seeds), so that a README shows every run made so far.
+write_results_table() {
+  local file=$1 table run json
+  [ -f "$file" ] && grep -q '^<!-- results:begin -->$' "$file" && grep -q '^<!-- results:end -->$' "$file" || {
+    echo "run.sh: $file has no <!-- results:begin --> / <!-- results:end --> lines; table not written" >&2
+    return 0
+  }
+  table=$(mktemp)
+  {
+    echo '<!-- results:begin -->'
+    echo '| run | BLEU | chrF | BLEU `-lc -tok intl` | parameters | training | updates | target tokens/s | threads | tested |'
+    echo '|---|---|---|---|---|---|---|---|---|---|'
+    for model in rnn bahdanau luong-global-dot luong-global-general luong-global-concat luong-local-m luong-local-p transformer; do
+      for json in "$RUNS/$model/results.json" "$RUNS/$model"-seed*/results.json; do
+        [ -f "$json" ] || continue
+        printf '| %s | %s | %s | %s | %s | %s min | %s | %s | %s | %s |\n' "$(field "$json" run)" \
+          "$(field "$json" bleu)" "$(field "$json" chrf)" "$(field "$json" bleu_lc_intl)" "$(field "$json" parameters)" \
+          "$(( $(field "$json" train_seconds) / 60 ))" "$(field "$json" updates)" \
+          "$(field "$json" target_tokens_per_s)" "$(field "$json" threads)" "$(field "$json" selected)"
+      done
+    done
+    echo '<!-- results:end -->'
+  } > "$table.rows"
+  awk -v rows="$table.rows" '
+    /^<!-- results:begin -->$/ { while ((getline line < rows) > 0) print line; skip = 1; next }
+    /^<!-- results:end -->$/ { skip = 0; next }
+    !skip { print }' "$file" > "$table" && mv "$table" "$file"
+  rm -f "$table.rows"
+}
+readme=${README-recipes/multi30k/README.md}
 
 for model in "${models[@]}"; do
   config=recipes/multi30k/$model.ini
@@ -85,15 +123,24 @@ for model in "${models[@]}"; do
   bleu_lc_intl=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m bleu -lc -tok intl -b -w 2)
   chrf_lc=$(build/bin/nmt-bleu "$ref" -i "$hyp" -m chrf -lc -b -w 2)
   params=$(grep -m1 -o '"parameters": *[0-9]*' "$out/log.jsonl" | grep -o '[0-9]*$' || echo "?")
-  tokps=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1 | grep -o '"target_tokens_per_s": *[0-9.]*' | grep -o '[0-9.]*$' || echo "?")
+  # Updates and the mean target tokens/s of the whole run (validations included), from the
+  # last training record of the log.
+  last_train=$(grep '"event": *"train"' "$out/log.jsonl" | tail -1)
+  updates=$(grep -o '"update": *[0-9]*' <<< "$last_train" | grep -o '[0-9]*$' || echo 0)
+  tokps=$(awk -v t="$(grep -o '"target_tokens": *[0-9]*' <<< "$last_train" | grep -o '[0-9]*$')" \
+              -v s="$(grep -o '"elapsed_s": *[0-9.]*' <<< "$last_train" | grep -o '[0-9.]*$')" \
+              'BEGIN { if (s > 0) printf "%.0f", t / s; else print 0 }')
+  threads_used=$THREADS
+  [ "$THREADS" = 0 ] && threads_used=$(nproc)
   cat > "$out/results.json" <<JSON
 {"run": "$run", "model": "$model", "seed": "${SEED:-1}", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
- "parameters": "$params", "train_seconds": $train_seconds, "target_tokens_per_s": "$tokps",
+ "parameters": "$params", "train_seconds": $train_seconds, "updates": $updates, "target_tokens_per_s": $tokps,
  "translate_seconds": $translate_seconds, "selected": "$selected", "val_bleu_best": $val_bleu_best,
- "val_bleu_average": $val_bleu_avg, "threads": "$THREADS", "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
+ "val_bleu_average": $val_bleu_avg, "threads": $threads_used, "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
 JSON
   cat "$out/results.json"
   [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
   printf '| %s | %s | %s | %s | %s | %d min | %s |\n' "$run" "$bleu" "$chrf" "$bleu_lc_intl" "$params" \
     $((train_seconds / 60)) "$tokps" >> "$RUNS/results.md"
+  [ -n "$readme" ] && write_results_table "$readme"
 done
