@@ -92,6 +92,7 @@ for model in "${models[@]}"; do
   build/bin/nmt-train --config "$config" --data-dir "$data" --model-dir "$out" --threads "$THREADS" \
     "${extra[@]}" "${resume[@]}"
   train_seconds=$(( $(date +%s) - start ))
+  build/bin/nmt-plot -o "$out/curves.svg" --x minutes "$out/log.jsonl" || true
 
   # The model to test: the best one by validation BLEU, or the average of the last checkpoints
   # when that scores higher on the validation set (never chosen by the test set).

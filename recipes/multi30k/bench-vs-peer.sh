@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Training speed against the PyTorch peer (../shared/peers/torch), one after the other on the
+# same machine: same corpus, same SentencePiece model (the peer's), 4,096-token batches, same
+# threads. Prints one JSON line for each side.
+#
+#   recipes/multi30k/bench-vs-peer.sh bahdanau|transformer [THREADS]
+#
+# Ours: target tokens per second between updates 20 and 120 (log.jsonl), peak RSS.
+# The peer: its bench-train (100 steps after 20 warm-up steps). Settings: MULTI30K_DIR (default
+# ../shared/data/multi30k), PEERS (default ../shared/peers/torch), PEER_WORK (its work folder).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+model=${1:?usage: bench-vs-peer.sh bahdanau|transformer [THREADS]}
+threads=${2:-2}
+case "$model" in bahdanau) peer_model=rnn ;; transformer) peer_model=transformer ;;
+  *) echo "bench-vs-peer.sh: no peer for '$model' (bahdanau or transformer)" >&2; exit 2 ;; esac
+data=${MULTI30K_DIR:-../shared/data/multi30k}
+peers=${PEERS:-../shared/peers/torch}
+export PEER_WORK=${PEER_WORK:-/tmp/nmt-torch-peer}
+vocab=$PEER_WORK/peers/torch/work/spm.model
+[ -s "$vocab" ] || bash "$peers/run.sh" setup >&2
+[ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+/usr/bin/time -f "%M" -o "$out/rss_kb" build/bin/nmt-train --config "recipes/multi30k/$model.ini" \
+  --data-dir "$data" --vocab "$vocab" --model-dir "$out/run" --batch-tokens 4096 --max-updates 120 \
+  --log-every 20 --valid-every 100000 --valid-max-sentences 10 --threads "$threads" > "$out/train.out" 2>&1 ||
+  { cat "$out/train.out" >&2; exit 1; }
+# target_tokens and elapsed_s of the training records at updates 20 and 120.
+read -r t20 s20 t120 s120 < <(awk '
+  /"event": "train"/ {
+    u = $0; sub(/.*"update": /, "", u); sub(/[,}].*/, "", u)
+    t = $0; sub(/.*"target_tokens": /, "", t); sub(/[,}].*/, "", t)
+    s = $0; sub(/.*"elapsed_s": /, "", s); sub(/[,}].*/, "", s)
+    if (u == 20) { t20 = t; s20 = s } if (u == 120) { t120 = t; s120 = s }
+  }
+  END { print t20, s20, t120, s120 }' "$out/run/log.jsonl")
+awk -v m="$model" -v th="$threads" -v a="$t20" -v b="$t120" -v x="$s20" -v y="$s120" -v rss="$(cat "$out/rss_kb")" \
+  'BEGIN { printf "{\"bench\": \"train\", \"side\": \"ours\", \"model\": \"%s\", \"threads\": %d, \"tgt_tokens_per_s\": %.1f, \"updates\": \"20-120\", \"peak_rss_mib\": %.1f}\n", m, th, (b - a) / (y - x), rss / 1024 }'
+bash "$peers/run.sh" bench-train "$peer_model" "$threads" | tail -1
