@@ -56,9 +56,11 @@ void additive_scores_backward(Node& node) {
   Tensor* gq = node.input_grad(0, &acc_q);
   Tensor* gk = node.input_grad(1, &acc_k);
   Tensor* gv = node.input_grad(2, &acc_v);
-  // The kernel always adds: scratch for what is not wanted, zeros where the gradient is new.
-  Tensor dq = gq && acc_q ? *gq : Tensor::zeros({batch * queries * width});
-  Tensor dk = gk && acc_k ? *gk : Tensor::zeros({batch * keys * width});
+  // The kernel always adds: a new gradient starts at zero, one not wanted goes to scratch.
+  if (gq && !acc_q) gq->fill(0.0f);
+  if (gk && !acc_k) gk->fill(0.0f);
+  Tensor dq = gq ? *gq : Tensor::zeros({batch * queries * width});
+  Tensor dk = gk ? *gk : Tensor::zeros({batch * keys * width});
   const int64_t blocks = (batch + kRowsPerBlock - 1) / kRowsPerBlock;
   Tensor dv_blocks = Tensor::zeros({blocks, width});
   float* dqp = dq.f32();
@@ -73,8 +75,6 @@ void additive_scores_backward(Node& node) {
                             dqp + row * width, dkp + b * keys * width, dvp + block * width);
       }
   });
-  if (gq && !acc_q) std::copy(dqp, dqp + dq.numel(), gq->f32());
-  if (gk && !acc_k) std::copy(dkp, dkp + dk.numel(), gk->f32());
   if (gv) {
     float* out = gv->f32();
     if (!acc_v) std::fill(out, out + width, 0.0f);

@@ -7,7 +7,8 @@
 #
 # Ours: target tokens per second between updates 20 and 120 (log.jsonl), peak RSS.
 # The peer: its bench-train (100 steps after 20 warm-up steps). Settings: MULTI30K_DIR (default
-# ../shared/data/multi30k), PEERS (default ../shared/peers/torch), PEER_WORK (its work folder).
+# ../shared/data/multi30k), PEERS (default ../shared/peers/torch), PEER_WORK (the peer's work
+# folder, default runs/torch-peer in this repository).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model=${1:?usage: bench-vs-peer.sh bahdanau|transformer [THREADS]}
@@ -16,7 +17,7 @@ case "$model" in bahdanau) peer_model=rnn ;; transformer) peer_model=transformer
   *) echo "bench-vs-peer.sh: no peer for '$model' (bahdanau or transformer)" >&2; exit 2 ;; esac
 data=${MULTI30K_DIR:-../shared/data/multi30k}
 peers=${PEERS:-../shared/peers/torch}
-export PEER_WORK=${PEER_WORK:-/tmp/nmt-torch-peer}
+export PEER_WORK=${PEER_WORK:-$PWD/runs/torch-peer}
 vocab=$PEER_WORK/peers/torch/work/spm.model
 [ -s "$vocab" ] || bash "$peers/run.sh" setup >&2
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
