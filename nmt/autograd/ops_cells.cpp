@@ -26,6 +26,11 @@
 namespace nmt {
 namespace {
 
+// A weight stays the same for the whole update: the bf16 GEMMs keep its converted copy.
+blas::Operand operand_kind(const Node* input) {
+  return input->is_parameter ? blas::Operand::parameter : blas::Operand::transient;
+}
+
 
 // How a kernel writes a gradient it produces: not at all (no gradient needed), = or +=.
 enum Store { kSkip = 0, kAssign = 1, kAdd = 2 };
@@ -162,13 +167,15 @@ void lstm_backward(Node& node) {
   if (Tensor* g = node.input_grad(w_h_index, &acc))  // dW_h = h^T da
     blas::gemm(true, false, hidden, width, batch, 1.f, h_prev, dap, acc ? 1.f : 0.f, g->f32());
   if (Tensor* g = node.input_grad(1, &acc))  // dh = da W_h^T
-    blas::gemm(false, true, batch, hidden, width, 1.f, dap, w_h.f32(), acc ? 1.f : 0.f, g->f32());
+    blas::gemm(false, true, batch, hidden, width, 1.f, dap, w_h.f32(), acc ? 1.f : 0.f, g->f32(),
+               operand_kind(node.input(w_h_index)));
   if (!projected) {
     const Tensor& x = node.input(0)->value;
     const Tensor& w_x = node.input(3)->value;
     const int64_t in = x.dim(1);
     if (Tensor* g = node.input_grad(0, &acc))  // dx = da W_x^T
-      blas::gemm(false, true, batch, in, width, 1.f, dap, w_x.f32(), acc ? 1.f : 0.f, g->f32());
+      blas::gemm(false, true, batch, in, width, 1.f, dap, w_x.f32(), acc ? 1.f : 0.f, g->f32(),
+                 operand_kind(node.input(3)));
     if (Tensor* g = node.input_grad(3, &acc))  // dW_x = x^T da
       blas::gemm(true, false, in, width, batch, 1.f, x.f32(), dap, acc ? 1.f : 0.f, g->f32());
     if (Tensor* g = node.input_grad(5, &acc))  // db = sum over the batch of da
@@ -294,7 +301,7 @@ void gru_backward(Node& node) {
 
   const Tensor& w_h = node.input(w_h_index)->value;
   if (gh)  // dh += dgh W_h^T (the direct part dh' * z is already in)
-    blas::gemm(false, true, batch, hidden, width, 1.f, dhp, w_h.f32(), 1.f, ghp);
+    blas::gemm(false, true, batch, hidden, width, 1.f, dhp, w_h.f32(), 1.f, ghp, operand_kind(node.input(w_h_index)));
   bool acc;
   if (Tensor* g = node.input_grad(w_h_index, &acc))  // dW_h = h^T dgh
     blas::gemm(true, false, hidden, width, batch, 1.f, h_prev, dhp, acc ? 1.f : 0.f, g->f32());
@@ -304,7 +311,8 @@ void gru_backward(Node& node) {
     const Tensor& w_x = node.input(2)->value;
     const int64_t in = x.dim(1);
     if (Tensor* g = node.input_grad(0, &acc))  // dx = dgx W_x^T
-      blas::gemm(false, true, batch, in, width, 1.f, dxp, w_x.f32(), acc ? 1.f : 0.f, g->f32());
+      blas::gemm(false, true, batch, in, width, 1.f, dxp, w_x.f32(), acc ? 1.f : 0.f, g->f32(),
+                 operand_kind(node.input(2)));
     if (Tensor* g = node.input_grad(2, &acc))  // dW_x = x^T dgx
       blas::gemm(true, false, in, width, batch, 1.f, x.f32(), dxp, acc ? 1.f : 0.f, g->f32());
     if (Tensor* g = node.input_grad(4, &acc)) column_sums(dxp, batch, width, g->f32(), acc);
@@ -315,7 +323,8 @@ Var gru_finish(const char* op, std::span<const Var> inputs, Tensor gx, const flo
                const Var& w_h, const Var& b_h, bool projected) {
   const int64_t batch = h.dim(0), hidden = h.dim(1), width = 3 * hidden;
   Tensor gh = Tensor::empty({batch, width});
-  blas::gemm(false, false, batch, width, hidden, 1.f, h.value().f32(), w_h.value().f32(), 0.f, gh.f32());
+  blas::gemm(false, false, batch, width, hidden, 1.f, h.value().f32(), w_h.value().f32(), 0.f, gh.f32(),
+             operand_kind(w_h.node()));
   Tensor out = Tensor::empty({batch, hidden});
   Tensor acts = Tensor::empty({batch, 4 * hidden});
   float* gxp = gx.f32();
@@ -359,8 +368,10 @@ LstmState lstm_cell(const Var& x, const Var& h, const Var& c, const Var& w_x, co
   expect_shape(op, "b", b, Shape{4 * hidden});
   // a = x W_x + h W_h: two GEMMs into one buffer (b is added by the kernel).
   Tensor gates = Tensor::empty({batch, 4 * hidden});
-  blas::gemm(false, false, batch, 4 * hidden, in, 1.f, x.value().f32(), w_x.value().f32(), 0.f, gates.f32());
-  blas::gemm(false, false, batch, 4 * hidden, hidden, 1.f, h.value().f32(), w_h.value().f32(), 1.f, gates.f32());
+  blas::gemm(false, false, batch, 4 * hidden, in, 1.f, x.value().f32(), w_x.value().f32(), 0.f, gates.f32(),
+             operand_kind(w_x.node()));
+  blas::gemm(false, false, batch, 4 * hidden, hidden, 1.f, h.value().f32(), w_h.value().f32(), 1.f, gates.f32(),
+             operand_kind(w_h.node()));
   const Var inputs[] = {x, h, c, w_x, w_h, b};
   return lstm_finish(op, inputs, std::move(gates), nullptr, b.value().f32(), c.value(), false);
 }
@@ -374,7 +385,8 @@ LstmState lstm_cell_projected(const Var& xproj, const Var& h, const Var& c, cons
   expect_shape(op, "xproj", xproj, Shape{batch, 4 * hidden});
   expect_shape(op, "c", c, Shape{batch, hidden});
   Tensor gates = Tensor::empty({batch, 4 * hidden});  // h W_h (xproj is added by the kernel)
-  blas::gemm(false, false, batch, 4 * hidden, hidden, 1.f, h.value().f32(), w_h.value().f32(), 0.f, gates.f32());
+  blas::gemm(false, false, batch, 4 * hidden, hidden, 1.f, h.value().f32(), w_h.value().f32(), 0.f, gates.f32(),
+             operand_kind(w_h.node()));
   const Var inputs[] = {xproj, h, c, w_h};
   return lstm_finish(op, inputs, std::move(gates), xproj.value().f32(), nullptr, c.value(), true);
 }
@@ -389,7 +401,8 @@ Var gru_cell(const Var& x, const Var& h, const Var& w_x, const Var& w_h, const V
   expect_shape(op, "b_x", b_x, Shape{3 * hidden});
   expect_shape(op, "b_h", b_h, Shape{3 * hidden});
   Tensor gx = Tensor::empty({batch, 3 * hidden});  // x W_x (b_x is added by the kernel)
-  blas::gemm(false, false, batch, 3 * hidden, in, 1.f, x.value().f32(), w_x.value().f32(), 0.f, gx.f32());
+  blas::gemm(false, false, batch, 3 * hidden, in, 1.f, x.value().f32(), w_x.value().f32(), 0.f, gx.f32(),
+             operand_kind(w_x.node()));
   const Var inputs[] = {x, h, w_x, w_h, b_x, b_h};
   return gru_finish(op, inputs, std::move(gx), b_x.value().f32(), h, w_h, b_h, false);
 }

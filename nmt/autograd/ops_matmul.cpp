@@ -17,7 +17,8 @@ void matmul_backward(Node& node) {
   bool accumulate;
   if (Tensor* ga = node.input_grad(0, &accumulate)) {
     const float beta = accumulate ? 1.f : 0.f;
-    if (!ta) blas::gemm(false, !tb, m, k, n, 1.f, g, b.f32(), beta, ga->f32());      // [M,K]
+    const blas::Operand b_kind = node.input(1)->is_parameter ? blas::Operand::parameter : blas::Operand::transient;
+    if (!ta) blas::gemm(false, !tb, m, k, n, 1.f, g, b.f32(), beta, ga->f32(), b_kind);  // [M,K]
     else     blas::gemm(tb, true, k, m, n, 1.f, b.f32(), g, beta, ga->f32());        // [K,M]
   }
   if (Tensor* gb = node.input_grad(1, &accumulate)) {
@@ -77,7 +78,9 @@ Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   if (transpose_a) out_shape[0] = m;
   out_shape[-1] = n;
   Tensor y = Tensor::empty(out_shape);
-  blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32());
+  // A weight (b is a parameter) stays the same for the whole update: bf16 GEMMs keep its copy.
+  blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32(),
+             b.node()->is_parameter ? blas::Operand::parameter : blas::Operand::transient);
   return record_product("matmul", std::move(y), a, b, matmul_backward, transpose_a, transpose_b, m, k);
 }
 

@@ -4,8 +4,14 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <vector>
 
+#include "nmt/tensor/gemm_bf16.h"
 #include "nmt/tensor/kernel_dispatch.h"
+
+extern "C" void openblas_set_num_threads(int);
 
 namespace nmt::blas {
 
@@ -25,6 +31,19 @@ void gemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, 
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
               static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+// We split the work over the threads ourselves: OpenBLAS runs single-threaded. Called first by
+// gemm and gemm_batched, outside any parallel region.
+void make_openblas_single_threaded() {
+  static const bool done = [] {
+    // OpenBLAS's OpenMP build sets OpenMP's thread count too: keep ours.
+    const int threads = omp_get_max_threads();
+    openblas_set_num_threads(1);
+    omp_set_num_threads(threads);
+    return true;
+  }();
+  (void)done;
 }
 
 // The two shapes of attention's per-sentence products, as plain loops: OpenBLAS packs both
@@ -81,21 +100,110 @@ void gemm_item(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, c
     gemm_block(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
 }
 
+void gemm_fp32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               const float* b, float beta, float* c);
+
+std::atomic<Precision> current_precision{Precision::fp32};
+
+// bf16 copies of parameters, valid while a ParameterScope is open. Used only from the thread that
+// runs the ops (never inside a parallel region); a closed scope keeps the buffers for the next.
+struct ParameterCopy {
+  const float* data = nullptr;
+  bool trans = false;
+  int64_t k = 0, n = 0;
+  bool valid = false;
+  bf16::PackedB packed;
+};
+struct ParameterCopies {
+  int open_scopes = 0;
+  std::vector<ParameterCopy> copies;
+
+  const bf16::PackedB& get(bool trans_b, int64_t k, int64_t n, const float* b) {
+    ParameterCopy* spare = nullptr;
+    for (ParameterCopy& copy : copies) {
+      if (copy.valid && copy.data == b && copy.trans == trans_b && copy.k == k && copy.n == n) return copy.packed;
+      if (!copy.valid && !spare) spare = &copy;
+    }
+    if (!spare) spare = &copies.emplace_back();
+    bf16::pack_b(trans_b, k, n, b, trans_b ? k : n, spare->packed);
+    spare->data = b;
+    spare->trans = trans_b;
+    spare->k = k;
+    spare->n = n;
+    spare->valid = true;
+    return spare->packed;
+  }
+};
+ParameterCopies parameter_copies;
+
+// The bf16 product: B converted (or its copy found), then the rows or the panels of columns
+// split over the threads as gemm does for OpenBLAS.
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               const float* b, float beta, float* c, Operand b_kind) {
+  const bool in_parallel = omp_in_parallel();
+  thread_local bf16::PackedB scratch;
+  const bf16::PackedB* packed = &scratch;
+  if (b_kind == Operand::parameter && parameter_copies.open_scopes > 0 && !in_parallel)
+    packed = &parameter_copies.get(trans_b, k, n, b);
+  else
+    bf16::pack_b(trans_b, k, n, b, trans_b ? k : n, scratch);
+  const int64_t lda = trans_a ? m : k;
+  const int64_t panels = (n + bf16::kPanelColumns - 1) / bf16::kPanelColumns;
+  const int threads = in_parallel ? 1 : omp_get_max_threads();
+  if (threads <= 1 || m * n * k < kParallelWork) {
+    bf16::gemm_packed(trans_a, 0, m, 0, panels, alpha, a, lda, *packed, beta, c, n);
+    return;
+  }
+  const bool split_rows = m >= n;
+  const int64_t extent = split_rows ? (m + 7) / 8 : panels;  // in units of 8 rows, or of panels
+  const int64_t parts = std::min<int64_t>(threads, extent);
+  const int64_t step = (extent + parts - 1) / parts;
+#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
+  for (int64_t p = 0; p < parts; ++p) {
+    const int64_t begin = p * step, end = std::min(extent, begin + step);
+    if (begin >= end) continue;
+    if (split_rows)
+      bf16::gemm_packed(trans_a, begin * 8, std::min(m, end * 8), 0, panels, alpha, a, lda, *packed, beta, c, n);
+    else
+      bf16::gemm_packed(trans_a, 0, m, begin, end, alpha, a, lda, *packed, beta, c, n);
+  }
+}
+
 }  // namespace
 
-extern "C" void openblas_set_num_threads(int);
+bool bf16_supported() { return bf16::supported(); }
+
+void set_precision(Precision precision) {
+  if (precision == Precision::bf16 && !bf16::supported())
+    throw std::runtime_error("bf16 GEMMs need a CPU with AVX512-BF16 (Intel Cooper Lake or Sapphire Rapids, "
+                             "AMD Zen 4 or later); this one lacks it: use fp32");
+  current_precision.store(precision);
+}
+
+Precision precision() { return current_precision.load(std::memory_order_relaxed); }
+
+ParameterScope::ParameterScope() { ++parameter_copies.open_scopes; }
+
+ParameterScope::~ParameterScope() {
+  if (--parameter_copies.open_scopes == 0)
+    for (ParameterCopy& copy : parameter_copies.copies) copy.valid = false;
+}
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c) {
-  static const bool single_threaded_blas = [] {
-    // OpenBLAS's OpenMP build sets OpenMP's thread count too: keep ours.
-    const int threads = omp_get_max_threads();
-    openblas_set_num_threads(1);
-    omp_set_num_threads(threads);
-    return true;
-  }();
-  (void)single_threaded_blas;
+          const float* b, float beta, float* c, Operand b_kind) {
   if (m == 0 || n == 0) return;
+  make_openblas_single_threaded();
+  if (precision() == Precision::bf16)
+    gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, b_kind);
+  else
+    gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+}
+
+namespace {
+
+// float32 through OpenBLAS, split over our threads.
+void gemm_fp32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               const float* b, float beta, float* c) {
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -120,10 +228,14 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   }
 }
 
+}  // namespace
+
+// Attention's products stay float32 whatever the precision: they are a small share of the work.
 void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t stride_a, const float* b, int64_t stride_b, float beta, float* c,
                   int64_t stride_c) {
   if (batch == 0 || m == 0 || n == 0) return;
+  make_openblas_single_threaded();
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -134,7 +246,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t 
         gemm_item(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
                   c + i * stride_c);
       else
-        gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+        gemm_fp32(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
     }
     return;
   }

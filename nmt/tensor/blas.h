@@ -1,4 +1,5 @@
-// The GEMMs, through OpenBLAS's cblas_sgemm. Row-major throughout:
+// The GEMMs, through OpenBLAS's cblas_sgemm, or our bfloat16 kernel (gemm_bf16.h) when the
+// precision is bf16. Row-major throughout:
 //   C[M, N] = alpha * op(A)[M, K] op(B)[K, N] + beta * C,  op(X) = X or X^T.
 #pragma once
 
@@ -6,8 +7,30 @@
 
 namespace nmt::blas {
 
+// What gemm multiplies in: float32 (OpenBLAS; the default) or bfloat16 with float32 sums
+// (training's `gemm-precision = bf16`; needs AVX512-BF16). One setting for the process.
+enum class Precision { fp32, bf16 };
+void set_precision(Precision precision);  // throws std::runtime_error if the CPU can't do bf16
+Precision precision();
+bool bf16_supported();
+
+// Where gemm's B comes from. A parameter does not change while a ParameterScope is open, so the
+// bf16 path converts it once per scope and reuses the copy (an LSTM's W_h, used at every step).
+enum class Operand { transient, parameter };
+
+// Open around one update's forward and backward passes (the optimiser changes the parameters
+// only after it closes): bf16 copies of Operand::parameter values live until the outermost
+// scope closes. Outside a scope every operand is converted at every call.
+class ParameterScope {
+ public:
+  ParameterScope();
+  ~ParameterScope();
+  ParameterScope(const ParameterScope&) = delete;
+  ParameterScope& operator=(const ParameterScope&) = delete;
+};
+
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c);
+          const float* a, const float* b, float beta, float* c, Operand b_kind = Operand::transient);
 
 // `batch` independent GEMMs whose operands lie `stride_*` floats apart. Products of a row vector
 // (M = 1) or outer products (K = 1), as attention makes one per sentence, run as plain loops.

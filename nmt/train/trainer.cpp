@@ -1,6 +1,8 @@
 // The training loop (see trainer.h).
 #include "nmt/train/trainer.h"
 
+#include "nmt/tensor/blas.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +21,7 @@
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/models/model_file.h"
 #include "nmt/optim/optim.h"
+#include "nmt/tensor/blas.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
 #include "nmt/train/progress.h"
@@ -138,6 +141,10 @@ std::string Run::restore_checkpoint(const fs::path& path, text::NormalizerSettin
 
 void Run::prepare() {
   if (o_.threads > 0) set_num_threads(o_.threads);
+  if (o_.gemm_precision == "bf16" && !blas::bf16_supported())
+    throw std::runtime_error("--gemm-precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or "
+                             "Sapphire Rapids, AMD Zen 4 or later); this one lacks it: use fp32");
+  blas::set_precision(o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   dir_ = o_.model_dir;
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -276,6 +283,9 @@ bool Run::update() {
   for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
   const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
   double loss_sum = 0, nll_sum = 0;
+  // The parameters change only in the optimiser's step, after this scope: bf16 GEMMs convert each
+  // weight once per update.
+  std::optional<blas::ParameterScope> weights_fixed(std::in_place);
   for (const corpora::Batch& b : batches_) {
     const int64_t rows = static_cast<int64_t>(b.batch_size);
     const int64_t s = static_cast<int64_t>(b.source_length), t = static_cast<int64_t>(b.target_length);
@@ -290,6 +300,7 @@ bool Run::update() {
     Var loss = mul_scalar(r.loss, scale);
     loss.backward();
   }
+  weights_fixed.reset();
 
   bool finite = true;
   if (o_.clip_norm > 0) {

@@ -5,10 +5,11 @@
 #
 #   recipes/multi30k/bench-vs-peer.sh bahdanau|transformer [THREADS]
 #
-# Ours: target tokens per second between updates 20 and 120 (log.jsonl), peak RSS.
-# The peer: its bench-train (100 steps after 20 warm-up steps). Settings: MULTI30K_DIR (default
-# ../shared/data/multi30k), PEERS (default ../shared/peers/torch), PEER_WORK (the peer's work
-# folder, default runs/torch-peer in this repository).
+# Ours: target tokens per second between updates 20 and 120 (log.jsonl), peak RSS, once for each
+# GEMM precision in PRECISIONS (default "fp32 bf16"; bf16 is left out on CPUs without
+# AVX512-BF16). The peer: its bench-train (100 steps after 20 warm-up steps), float32.
+# Settings: MULTI30K_DIR (default ../shared/data/multi30k), PEERS (default ../shared/peers/torch),
+# PEER_WORK (the peer's work folder, default runs/torch-peer in this repository).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model=${1:?usage: bench-vs-peer.sh bahdanau|transformer [THREADS]}
@@ -24,19 +25,25 @@ vocab=$PEER_WORK/peers/torch/work/spm.model
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-/usr/bin/time -f "%M" -o "$out/rss_kb" build/bin/nmt-train --config "recipes/multi30k/$model.ini" \
-  --data-dir "$data" --vocab "$vocab" --model-dir "$out/run" --batch-tokens 4096 --max-updates 120 \
-  --log-every 20 --valid-every 100000 --valid-max-sentences 10 --threads "$threads" > "$out/train.out" 2>&1 ||
-  { cat "$out/train.out" >&2; exit 1; }
-# target_tokens and elapsed_s of the training records at updates 20 and 120.
-read -r t20 s20 t120 s120 < <(awk '
-  /"event": "train"/ {
-    u = $0; sub(/.*"update": /, "", u); sub(/[,}].*/, "", u)
-    t = $0; sub(/.*"target_tokens": /, "", t); sub(/[,}].*/, "", t)
-    s = $0; sub(/.*"elapsed_s": /, "", s); sub(/[,}].*/, "", s)
-    if (u == 20) { t20 = t; s20 = s } if (u == 120) { t120 = t; s120 = s }
-  }
-  END { print t20, s20, t120, s120 }' "$out/run/log.jsonl")
-awk -v m="$model" -v th="$threads" -v a="$t20" -v b="$t120" -v x="$s20" -v y="$s120" -v rss="$(cat "$out/rss_kb")" \
-  'BEGIN { printf "{\"bench\": \"train\", \"side\": \"ours\", \"model\": \"%s\", \"threads\": %d, \"tgt_tokens_per_s\": %.1f, \"updates\": \"20-120\", \"peak_rss_mib\": %.1f}\n", m, th, (b - a) / (y - x), rss / 1024 }'
+precisions=${PRECISIONS:-fp32 bf16}
+grep -qw avx512_bf16 /proc/cpuinfo || precisions=${precisions//bf16/}
+for precision in $precisions; do
+  rm -rf "$out/run"
+  /usr/bin/time -f "%M" -o "$out/rss_kb" build/bin/nmt-train --config "recipes/multi30k/$model.ini" \
+    --data-dir "$data" --vocab "$vocab" --model-dir "$out/run" --batch-tokens 4096 --max-updates 120 \
+    --log-every 20 --valid-every 100000 --valid-max-sentences 10 --threads "$threads" \
+    --gemm-precision "$precision" > "$out/train.out" 2>&1 || { cat "$out/train.out" >&2; exit 1; }
+  # target_tokens and elapsed_s of the training records at updates 20 and 120.
+  read -r t20 s20 t120 s120 < <(awk '
+    /"event": "train"/ {
+      u = $0; sub(/.*"update": /, "", u); sub(/[,}].*/, "", u)
+      t = $0; sub(/.*"target_tokens": /, "", t); sub(/[,}].*/, "", t)
+      s = $0; sub(/.*"elapsed_s": /, "", s); sub(/[,}].*/, "", s)
+      if (u == 20) { t20 = t; s20 = s } if (u == 120) { t120 = t; s120 = s }
+    }
+    END { print t20, s20, t120, s120 }' "$out/run/log.jsonl")
+  awk -v m="$model" -v th="$threads" -v p="$precision" -v a="$t20" -v b="$t120" -v x="$s20" -v y="$s120" \
+    -v rss="$(cat "$out/rss_kb")" \
+    'BEGIN { printf "{\"bench\": \"train\", \"side\": \"ours\", \"model\": \"%s\", \"gemm_precision\": \"%s\", \"threads\": %d, \"tgt_tokens_per_s\": %.1f, \"updates\": \"20-120\", \"peak_rss_mib\": %.1f}\n", m, p, th, (b - a) / (y - x), rss / 1024 }'
+done
 bash "$peers/run.sh" bench-train "$peer_model" "$threads" | tail -1

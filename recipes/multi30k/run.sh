@@ -14,6 +14,8 @@
 #   TRAIN_ARGS     more nmt-train options, e.g. "--valid-every 200" (the command line wins)
 #   SEED           random seed (initialisation, dropout, data order); when set, runs go to
 #                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
+#   PRECISION      the GEMMs' precision: fp32 (default) or bf16 (nmt-train --gemm-precision;
+#                  needs AVX512-BF16); bf16 runs go to $RUNS/<model>-bf16[-seed<SEED>]
 #   README         the file whose results table is rewritten after every run, from every
 #                  $RUNS/*/results.json (default: recipes/multi30k/README.md; "" = none); the
 #                  table lies between the lines <!-- results:begin --> and <!-- results:end -->
@@ -54,15 +56,18 @@ write_results_table() {
   table=$(mktemp)
   {
     echo '<!-- results:begin -->'
-    echo '| run | BLEU | chrF | BLEU `-lc -tok intl` | parameters | training | updates | target tokens/s | threads | tested |'
-    echo '|---|---|---|---|---|---|---|---|---|---|'
+    echo '| run | BLEU | chrF | BLEU `-lc -tok intl` | parameters | training | updates | target tokens/s | threads | GEMMs | tested |'
+    echo '|---|---|---|---|---|---|---|---|---|---|---|'
     for model in rnn bahdanau luong-global-dot luong-global-general luong-global-concat luong-local-m luong-local-p transformer; do
-      for json in "$RUNS/$model/results.json" "$RUNS/$model"-seed*/results.json; do
+      for json in "$RUNS/$model/results.json" "$RUNS/$model"-seed*/results.json "$RUNS/$model"-bf16/results.json \
+                  "$RUNS/$model"-bf16-seed*/results.json; do
         [ -f "$json" ] || continue
-        printf '| %s | %s | %s | %s | %s | %s min | %s | %s | %s | %s |\n' "$(field "$json" run)" \
+        local precision
+        precision=$(field "$json" gemm_precision)
+        printf '| %s | %s | %s | %s | %s | %s min | %s | %s | %s | %s | %s |\n' "$(field "$json" run)" \
           "$(field "$json" bleu)" "$(field "$json" chrf)" "$(field "$json" bleu_lc_intl)" "$(field "$json" parameters)" \
           "$(( $(field "$json" train_seconds) / 60 ))" "$(field "$json" updates)" \
-          "$(field "$json" target_tokens_per_s)" "$(field "$json" threads)" "$(field "$json" selected)"
+          "$(field "$json" target_tokens_per_s)" "$(field "$json" threads)" "${precision:-fp32}" "$(field "$json" selected)"
       done
     done
     echo '<!-- results:end -->'
@@ -79,8 +84,9 @@ for model in "${models[@]}"; do
   config=recipes/multi30k/$model.ini
   [ -f "$config" ] || { echo "run.sh: no config $config" >&2; exit 1; }
   run=$model
-  extra=()
-  [ -n "${SEED:-}" ] && { run=$model-seed$SEED; extra+=(--seed "$SEED"); }
+  extra=(--gemm-precision "${PRECISION:-fp32}")
+  [ "${PRECISION:-fp32}" = bf16 ] && run=$model-bf16
+  [ -n "${SEED:-}" ] && { run=$run-seed$SEED; extra+=(--seed "$SEED"); }
   out=$RUNS/$run
   mkdir -p "$out"
   [ -n "${MINUTES:-}" ] && extra+=(--max-minutes "$MINUTES")
@@ -137,7 +143,7 @@ for model in "${models[@]}"; do
 {"run": "$run", "model": "$model", "seed": "${SEED:-1}", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
  "parameters": "$params", "train_seconds": $train_seconds, "updates": $updates, "target_tokens_per_s": $tokps,
  "translate_seconds": $translate_seconds, "selected": "$selected", "val_bleu_best": $val_bleu_best,
- "val_bleu_average": $val_bleu_avg, "threads": $threads_used, "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
+ "val_bleu_average": $val_bleu_avg, "threads": $threads_used, "gemm_precision": "${PRECISION:-fp32}", "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
 JSON
   cat "$out/results.json"
   [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
