@@ -28,7 +28,7 @@ namespace {
 
 // A weight stays the same for the whole update: the bf16 GEMMs keep its converted copy.
 blas::Operand operand_kind(const Node* input) {
-  return input->is_parameter ? blas::Operand::parameter : blas::Operand::transient;
+  return input->views_parameter ? blas::Operand::parameter : blas::Operand::transient;
 }
 
 

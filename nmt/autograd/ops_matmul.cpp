@@ -17,7 +17,7 @@ void matmul_backward(Node& node) {
   bool accumulate;
   if (Tensor* ga = node.input_grad(0, &accumulate)) {
     const float beta = accumulate ? 1.f : 0.f;
-    const blas::Operand b_kind = node.input(1)->is_parameter ? blas::Operand::parameter : blas::Operand::transient;
+    const blas::Operand b_kind = node.input(1)->views_parameter ? blas::Operand::parameter : blas::Operand::transient;
     if (!ta) blas::gemm(false, !tb, m, k, n, 1.f, g, b.f32(), beta, ga->f32(), b_kind);  // [M,K]
     else     blas::gemm(tb, true, k, m, n, 1.f, b.f32(), g, beta, ga->f32());        // [K,M]
   }
@@ -78,9 +78,10 @@ Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   if (transpose_a) out_shape[0] = m;
   out_shape[-1] = n;
   Tensor y = Tensor::empty(out_shape);
-  // A weight (b is a parameter) stays the same for the whole update: bf16 GEMMs keep its copy.
+  // A weight (b is a parameter or a view of one) stays the same for the whole update: bf16 GEMMs
+  // keep its converted copy.
   blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32(),
-             b.node()->is_parameter ? blas::Operand::parameter : blas::Operand::transient);
+             b.node()->views_parameter ? blas::Operand::parameter : blas::Operand::transient);
   return record_product("matmul", std::move(y), a, b, matmul_backward, transpose_a, transpose_b, m, k);
 }
 

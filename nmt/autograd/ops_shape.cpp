@@ -262,7 +262,9 @@ void slice_backward(Node& node) {
 
 Var reshape(const Var& x, const Shape& shape) {
   if (shape.numel() != x.numel()) shape_error("reshape", "element counts differ:", x.shape(), shape);
-  return Var::make_result("reshape", x.value().reshape(shape), {x}, reshape_backward, ValueReads::none);
+  Var y = Var::make_result("reshape", x.value().reshape(shape), {x}, reshape_backward, ValueReads::none);
+  y.node()->views_parameter = x.node()->views_parameter;  // a view
+  return y;
 }
 
 Var reshape(const Var& x, std::span<const int64_t> dims) {
@@ -369,6 +371,7 @@ Var slice(const Var& x, int axis, int64_t begin, int64_t end) {
     });
   }
   Var y = Var::make_result("slice", std::move(out), {x}, slice_backward, ValueReads::none);
+  y.node()->views_parameter = a == 0 && x.node()->views_parameter;  // a view only along axis 0
   if (Node* node = y.recording()) {
     node->ints[0] = outer;
     node->ints[1] = row;

@@ -218,6 +218,7 @@ void Var::backward(const Tensor& grad_output) const {
 
 Parameter::Parameter(Tensor value, std::string name) : Var(std::move(value), true), name_(std::move(name)) {
   node()->is_parameter = true;
+  node()->views_parameter = true;
   node()->op = "parameter";
   node()->grad = Tensor::zeros(node()->value.shape());
 }

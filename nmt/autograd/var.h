@@ -69,6 +69,9 @@ struct Node {
   bool value_read_by_backward = false;  // ...except a pending backward that said it reads it
   bool requires_grad = false;
   bool is_parameter = false;
+  // The value lies in a parameter's memory (the parameter, or a view of it made by reshape or an
+  // axis-0 slice): it changes only when the optimiser steps (blas::Operand::parameter).
+  bool views_parameter = false;
   const char* op = "leaf";
   BackwardFn backward = nullptr;
 

@@ -105,8 +105,8 @@ void gemm_fp32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 
 std::atomic<Precision> current_precision{Precision::fp32};
 
-// bf16 copies of parameters, valid while a ParameterScope is open. Used only from the thread that
-// runs the ops (never inside a parallel region); a closed scope keeps the buffers for the next.
+// bf16 copies of parameters, valid while a ParameterScope is open; one set per thread that runs
+// ops (never used inside a parallel region). A closed scope keeps the buffers for the next.
 struct ParameterCopy {
   const float* data = nullptr;
   bool trans = false;
@@ -134,7 +134,7 @@ struct ParameterCopies {
     return spare->packed;
   }
 };
-ParameterCopies parameter_copies;
+thread_local ParameterCopies parameter_copies;
 
 // The bf16 product: B converted (or its copy found), then the rows or the panels of columns
 // split over the threads as gemm does for OpenBLAS.
@@ -150,13 +150,14 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   const int64_t lda = trans_a ? m : k;
   const int64_t panels = (n + bf16::kPanelColumns - 1) / bf16::kPanelColumns;
   const int threads = in_parallel ? 1 : omp_get_max_threads();
-  if (threads <= 1 || m * n * k < kParallelWork) {
+  const int64_t row_units = (m + 7) / 8;  // the kernel's tiles are 8 rows by one panel
+  const bool split_rows = row_units >= panels;
+  const int64_t extent = split_rows ? row_units : panels;
+  const int64_t parts = std::min<int64_t>(threads, extent);
+  if (parts <= 1 || m * n * k < kParallelWork) {
     bf16::gemm_packed(trans_a, 0, m, 0, panels, alpha, a, lda, *packed, beta, c, n);
     return;
   }
-  const bool split_rows = m >= n;
-  const int64_t extent = split_rows ? (m + 7) / 8 : panels;  // in units of 8 rows, or of panels
-  const int64_t parts = std::min<int64_t>(threads, extent);
   const int64_t step = (extent + parts - 1) / parts;
 #pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
   for (int64_t p = 0; p < parts; ++p) {
@@ -193,7 +194,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
           const float* b, float beta, float* c, Operand b_kind) {
   if (m == 0 || n == 0) return;
   make_openblas_single_threaded();
-  if (precision() == Precision::bf16)
+  // A product with a few columns (local attention's v_p, N = 1) would fill a 48-column tile.
+  if (precision() == Precision::bf16 && n >= 16)
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, b_kind);
   else
     gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
@@ -214,6 +216,10 @@ void gemm_fp32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   const bool split_rows = m >= n;  // the longer side, in blocks of whole cache lines where we can
   const int64_t extent = split_rows ? m : n;
   const int64_t parts = std::min<int64_t>(threads, (extent + 15) / 16);
+  if (parts <= 1) {
+    gemm_block(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+    return;
+  }
   const int64_t step = ((extent + parts - 1) / parts + 15) / 16 * 16;
 #pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
   for (int64_t p = 0; p < parts; ++p) {

@@ -8,11 +8,24 @@
 namespace nmt::blas {
 
 // What gemm multiplies in: float32 (OpenBLAS; the default) or bfloat16 with float32 sums
-// (training's `gemm-precision = bf16`; needs AVX512-BF16). One setting for the process.
+// (training's `gemm-precision = bf16`; needs AVX512-BF16; products with fewer than 16 columns,
+// and gemm_batched's, stay float32). One setting for the process.
 enum class Precision { fp32, bf16 };
 void set_precision(Precision precision);  // throws std::runtime_error if the CPU can't do bf16
 Precision precision();
 bool bf16_supported();
+
+// Sets the precision for its lifetime, then restores the one before.
+class PrecisionScope {
+ public:
+  explicit PrecisionScope(Precision p) : previous_(precision()) { set_precision(p); }
+  ~PrecisionScope() { set_precision(previous_); }
+  PrecisionScope(const PrecisionScope&) = delete;
+  PrecisionScope& operator=(const PrecisionScope&) = delete;
+
+ private:
+  Precision previous_;
+};
 
 // Where gemm's B comes from. A parameter does not change while a ParameterScope is open, so the
 // bf16 path converts it once per scope and reuses the copy (an LSTM's W_h, used at every step).
@@ -20,7 +33,8 @@ enum class Operand { transient, parameter };
 
 // Open around one update's forward and backward passes (the optimiser changes the parameters
 // only after it closes): bf16 copies of Operand::parameter values live until the outermost
-// scope closes. Outside a scope every operand is converted at every call.
+// scope closes (scopes and copies belong to the calling thread). Outside a scope every operand
+// is converted at every call.
 class ParameterScope {
  public:
   ParameterScope();

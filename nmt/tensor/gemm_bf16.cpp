@@ -14,7 +14,7 @@ namespace {
 // The kernel's tile: kRows x kPanelColumns floats of C in 24 of the 32 ZMM registers.
 constexpr int kRows = 8;
 constexpr int kVectors = kPanelColumns / 16;
-// Blocking: kPairBlock pairs of K (512 values) keep a panel of B (kPairBlock x 48 words, 24 KiB)
+// Blocking: kPairBlock pairs of K (256 values) keep a panel of B (kPairBlock x 48 words, 24 KiB)
 // in the L1 cache while the kernel walks down a block of kRowBlock rows of A (48 KiB, in L2).
 constexpr int64_t kPairBlock = 128;
 constexpr int64_t kRowBlock = 96;
@@ -28,11 +28,12 @@ inline __mmask16 first_lanes(int64_t count) {
   return static_cast<__mmask16>((1u << count) - 1);
 }
 
-// 16 words from two rows of 16 floats: word j = (bf16(lo[j]) | bf16(hi[j]) << 16).
+// 16 words from two rows of 16 floats: word j = (bf16(lo[j]) | bf16(hi[j]) << 16). Both rows are
+// converted into one vector (lo's 16 values, then hi's) and interleaved.
 NMT_BF16_TARGET inline __m512i pair_rows(__m512 lo, __m512 hi) {
-  const __m512i l = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(lo)));
-  const __m512i h = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(hi)));
-  return _mm512_or_si512(l, _mm512_slli_epi32(h, 16));
+  const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
+                                              22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  return _mm512_permutexvar_epi16(interleave, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)));
 }
 
 // 16 words from 32 consecutive floats x[0..count): word q = (bf16(x[2q]) | bf16(x[2q+1]) << 16).
@@ -81,45 +82,47 @@ NMT_BF16_TARGET void pack_b_panels(bool trans_b, int64_t k, int64_t n, const flo
 }
 
 // Rows [row, row + rows) and pairs [p_begin, p_begin + kc) of op(A) as panels of kRows rows,
-// each [kc][kRows] words; rows past the end are zero.
+// each row's kc words in a run of its own (the kernel reads the kRows runs side by side); rows
+// past the end are zero. The large A operands (a gradient times a weight's transpose) are not
+// transposed, so their rows are copied as they are, 16 words per store.
 NMT_BF16_TARGET void pack_a(bool trans_a, int64_t k, const float* a, int64_t lda, int64_t row, int64_t rows,
                             int64_t p_begin, int64_t kc, uint32_t* out) {
   const int64_t panels = (rows + kRows - 1) / kRows;
   if (!trans_a) {  // a(i, k) = a[i * lda + k]: pairs are adjacent in row i
-    alignas(64) uint32_t words[16];
     for (int64_t r = 0; r < panels * kRows; ++r) {
-      uint32_t* panel = out + (r / kRows) * kc * kRows + r % kRows;
+      uint32_t* run = out + r * kc;
       if (r >= rows) {
-        for (int64_t q = 0; q < kc; ++q) panel[q * kRows] = 0;
+        std::memset(run, 0, static_cast<size_t>(kc) * sizeof(uint32_t));
         continue;
       }
       const float* src = a + (row + r) * lda;
       for (int64_t q0 = 0; q0 < kc; q0 += 16) {
         const int64_t k0 = 2 * (p_begin + q0);
-        _mm512_store_si512(words, pair_adjacent(src + k0, k - k0));
-        const int64_t count = std::min<int64_t>(16, kc - q0);
-        for (int64_t q = 0; q < count; ++q) panel[(q0 + q) * kRows] = words[q];
+        _mm512_mask_storeu_epi32(run + q0, first_lanes(kc - q0), pair_adjacent(src + k0, k - k0));
       }
     }
     return;
   }
   // a(i, k) = a[k * lda + i]: the pair comes from two rows of the stored A, kRows rows at a time
+  alignas(32) uint32_t words[kRows];
   for (int64_t ip = 0; ip < panels; ++ip) {
     const int64_t i0 = row + ip * kRows;
     const __mmask8 mask = static_cast<__mmask8>(first_lanes(std::min<int64_t>(kRows, rows - ip * kRows)));
-    uint32_t* panel = out + ip * kc * kRows;
+    uint32_t* panel = out + ip * kRows * kc;
     for (int64_t q = 0; q < kc; ++q) {
       const int64_t k0 = 2 * (p_begin + q);
       const __m256 lo = _mm256_maskz_loadu_ps(mask, a + k0 * lda + i0);
       const __m256 hi = k0 + 1 < k ? _mm256_maskz_loadu_ps(mask, a + (k0 + 1) * lda + i0) : _mm256_setzero_ps();
       const __m256i l = _mm256_cvtepu16_epi32(reinterpret_cast<__m128i>(_mm256_cvtneps_pbh(lo)));
       const __m256i h = _mm256_cvtepu16_epi32(reinterpret_cast<__m128i>(_mm256_cvtneps_pbh(hi)));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(panel + q * kRows), _mm256_or_si256(l, _mm256_slli_epi32(h, 16)));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(words), _mm256_or_si256(l, _mm256_slli_epi32(h, 16)));
+      for (int r = 0; r < kRows; ++r) panel[r * kc + q] = words[r];
     }
   }
 }
 
-// One tile: C[rows, cols] (= or +=) alpha * A-panel B-panel, over kc pairs. The first block of K
+// One tile: C[rows, cols] (= or +=) alpha * A-panel B-panel, over kc pairs (the A panel: kRows
+// runs of kc words; the B panel: kc rows of kPanelColumns words). The first block of K
 // applies beta (beta = 0 never reads C); later blocks add.
 NMT_BF16_TARGET void kernel(int64_t kc, const uint32_t* a, const uint32_t* b, float* c, int64_t ldc, int rows,
                             int64_t cols, float alpha, float beta, bool first_block) {
@@ -133,13 +136,12 @@ NMT_BF16_TARGET void kernel(int64_t kc, const uint32_t* a, const uint32_t* b, fl
     const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + 16));
     const __m512bh b2 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + 32));
 #pragma GCC unroll 8
-    for (int i = 0; i < kRows; ++i) {
-      const __m512bh ai = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[i])));
+    for (int i = 0; i < kRows; ++i) {  // row i's pair p, in every lane
+      const __m512bh ai = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[i * kc + p])));
       acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
       acc[i][2] = _mm512_dpbf16_ps(acc[i][2], ai, b2);
     }
-    a += kRows;
     b += kPanelColumns;
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -205,7 +207,7 @@ void gemm_packed(bool trans_a, int64_t row_begin, int64_t row_end, int64_t panel
         const uint32_t* b_panel = b.words.data() + (jp * kp + pc) * kPanelColumns;
         const int64_t j0 = jp * kPanelColumns;
         for (int64_t i0 = 0; i0 < mc; i0 += kRows)
-          kernel(kc, a_panels.data() + (i0 / kRows) * kc * kRows, b_panel, c + (ic + i0) * ldc + j0, ldc,
+          kernel(kc, a_panels.data() + i0 * kc, b_panel, c + (ic + i0) * ldc + j0, ldc,
                  static_cast<int>(std::min<int64_t>(kRows, mc - i0)), n - j0, alpha, beta, pc == 0);
       }
     }

@@ -144,7 +144,6 @@ void Run::prepare() {
   if (o_.gemm_precision == "bf16" && !blas::bf16_supported())
     throw std::runtime_error("--gemm-precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or "
                              "Sapphire Rapids, AMD Zen 4 or later); this one lacks it: use fp32");
-  blas::set_precision(o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   dir_ = o_.model_dir;
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -283,8 +282,11 @@ bool Run::update() {
   for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
   const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
   double loss_sum = 0, nll_sum = 0;
-  // The parameters change only in the optimiser's step, after this scope: bf16 GEMMs convert each
-  // weight once per update.
+  // --gemm-precision holds for the forward and backward passes only (validation translates in
+  // float32, as nmt-translate does). The parameters change only in the optimiser's step, after
+  // this scope: bf16 GEMMs convert each weight once per update.
+  std::optional<blas::PrecisionScope> precision(
+      std::in_place, o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   std::optional<blas::ParameterScope> weights_fixed(std::in_place);
   for (const corpora::Batch& b : batches_) {
     const int64_t rows = static_cast<int64_t>(b.batch_size);
@@ -301,6 +303,7 @@ bool Run::update() {
     loss.backward();
   }
   weights_fixed.reset();
+  precision.reset();
 
   bool finite = true;
   if (o_.clip_norm > 0) {

@@ -3,7 +3,9 @@
 // three scores, local-m and local-p, with and without input feeding) memorises 20 Multi30k
 // sentence pairs (word-level ids, no tokenizer) to a loss below 0.02, then translates every
 // training source exactly with a beam, in one batch (padded) and one sentence at a time,
-// keeping attention weights that sum to one over the real source.
+// keeping attention weights that sum to one over the real source. Bahdanau and Luong also train
+// with bf16 GEMMs (nmt-train --gemm-precision bf16, one ParameterScope per step, as the trainer
+// does) and translate in float32, as nmt-translate does.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -14,6 +16,7 @@
 #include "nmt/models/encoder_decoder.h"
 #include "nmt/optim/adam.h"
 #include "nmt/search/search.h"
+#include "nmt/tensor/blas.h"
 #include "nmt/tensor/threading.h"
 #include "tests/models/memorisation_data.h"
 
@@ -37,7 +40,7 @@ struct OneThread {
   ~OneThread() { set_num_threads(before); }
 };
 
-void memorise_and_translate(ModelConfig config) {
+void memorise_and_translate(ModelConfig config, blas::Precision training = blas::Precision::fp32) {
   OneThread one_thread;
   const std::string data = NMT_SOURCE_DIR "/../shared/data/multi30k/";
   auto de = lines(data + "train.de", kPairs), en = lines(data + "train.en", kPairs);
@@ -63,13 +66,19 @@ void memorise_and_translate(ModelConfig config) {
   optim::Adam adam(model->parameters().all(), optim::AdamOptions{.lr = 1e-2f});
   float loss_value = 0;
   int steps = 0;
-  for (; steps < 500 && (steps == 0 || loss_value > 0.01f); ++steps) {
-    model->parameters().zero_grad();
-    Var loss = cross_entropy(model->logits(source, target_in, true), target_out.reshape({target_out.numel()}), 0.f,
-                             kPad, Reduction::mean);
-    loss_value = loss.item();
-    loss.backward();
-    adam.step();
+  {
+    const blas::PrecisionScope precision(training);
+    for (; steps < 500 && (steps == 0 || loss_value > 0.01f); ++steps) {
+      model->parameters().zero_grad();
+      {
+        blas::ParameterScope weights_fixed;
+        Var loss = cross_entropy(model->logits(source, target_in, true), target_out.reshape({target_out.numel()}),
+                                 0.f, kPad, Reduction::mean);
+        loss_value = loss.item();
+        loss.backward();
+      }
+      adam.step();
+    }
   }
   INFO("loss " << loss_value << " after " << steps << " steps");
   CHECK(loss_value < 0.02f);
@@ -153,4 +162,20 @@ TEST_CASE("luong local-p concat without input feeding: memorises 20 pairs, then 
   c.input_feeding = false;
   c.window = 3;
   memorise_and_translate(c);
+}
+
+TEST_CASE("bf16 GEMMs: bahdanau and luong local-p train with bfloat16 GEMMs, memorise 20 pairs, translate them") {
+  if (!blas::bf16_supported()) {
+    MESSAGE("this CPU has no AVX512-BF16: skipped");
+    return;
+  }
+  ModelConfig bahdanau;
+  bahdanau.type = "bahdanau";
+  memorise_and_translate(bahdanau, blas::Precision::bf16);
+  ModelConfig luong;
+  luong.type = "luong";
+  luong.attention = "local-p";
+  luong.score = "general";
+  luong.window = 5;
+  memorise_and_translate(luong, blas::Precision::bf16);
 }
