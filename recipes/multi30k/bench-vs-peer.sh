@@ -19,7 +19,9 @@ case "$model" in bahdanau) peer_model=rnn ;; transformer) peer_model=transformer
 data=${MULTI30K_DIR:-../shared/data/multi30k}
 peers=${PEERS:-../shared/peers/torch}
 export PEER_WORK=${PEER_WORK:-$PWD/runs/torch-peer}
-vocab=$PEER_WORK/peers/torch/work/spm.model
+# The peer's run.sh keeps its files (SentencePiece model included) in this folder of PEER_WORK.
+peer_files=peers/torch/work
+vocab=$PEER_WORK/$peer_files/spm.model
 [ -s "$vocab" ] || bash "$peers/run.sh" setup >&2
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
 

@@ -103,6 +103,22 @@ void memorise_and_translate(ModelConfig config, blas::Precision training = blas:
   }
 }
 
+ModelConfig bahdanau(const char* cell) {
+  ModelConfig c;
+  c.type = "bahdanau";
+  c.cell = cell;
+  return c;
+}
+
+ModelConfig luong(const char* attention, const char* score, int window = 10) {
+  ModelConfig c;
+  c.type = "luong";
+  c.attention = attention;
+  c.score = score;
+  c.window = window;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("rnn (lstm, 2 layers, reversed source): memorises 20 pairs, then translates them exactly") {
@@ -124,43 +140,27 @@ TEST_CASE("rnn (gru, reversed source): memorises 20 pairs, then translates them 
 TEST_CASE("bahdanau (lstm and gru): memorises 20 pairs, then translates them exactly") {
   for (const char* cell : {"lstm", "gru"}) {
     CAPTURE(cell);
-    ModelConfig c;
-    c.type = "bahdanau";
-    c.cell = cell;
-    memorise_and_translate(c);
+    memorise_and_translate(bahdanau(cell));
   }
 }
 
 TEST_CASE("luong global, every score, with input feeding: memorises 20 pairs, then translates them exactly") {
   for (const char* score : {"dot", "general", "concat"}) {
     CAPTURE(score);
-    ModelConfig c;
-    c.type = "luong";
-    c.attention = "global";
-    c.score = score;
-    memorise_and_translate(c);
+    memorise_and_translate(luong("global", score));
   }
 }
 
 TEST_CASE("luong local-m and local-p (general), with input feeding: memorise 20 pairs, then translate them exactly") {
   for (const char* attention : {"local-m", "local-p"}) {
     CAPTURE(attention);
-    ModelConfig c;
-    c.type = "luong";
-    c.attention = attention;
-    c.score = "general";
-    c.window = 5;
-    memorise_and_translate(c);
+    memorise_and_translate(luong(attention, "general", 5));
   }
 }
 
 TEST_CASE("luong local-p concat without input feeding: memorises 20 pairs, then translates them exactly") {
-  ModelConfig c;
-  c.type = "luong";
-  c.attention = "local-p";
-  c.score = "concat";
+  ModelConfig c = luong("local-p", "concat", 3);
   c.input_feeding = false;
-  c.window = 3;
   memorise_and_translate(c);
 }
 
@@ -169,13 +169,6 @@ TEST_CASE("bf16 GEMMs: bahdanau and luong local-p train with bfloat16 GEMMs, mem
     MESSAGE("this CPU has no AVX512-BF16: skipped");
     return;
   }
-  ModelConfig bahdanau;
-  bahdanau.type = "bahdanau";
-  memorise_and_translate(bahdanau, blas::Precision::bf16);
-  ModelConfig luong;
-  luong.type = "luong";
-  luong.attention = "local-p";
-  luong.score = "general";
-  luong.window = 5;
-  memorise_and_translate(luong, blas::Precision::bf16);
+  memorise_and_translate(bahdanau("lstm"), blas::Precision::bf16);
+  memorise_and_translate(luong("local-p", "general", 5), blas::Precision::bf16);
 }
