@@ -4,8 +4,9 @@
 // waiting (nmt/search/line_reader.h), so a person typing gets each line answered at once.
 // Search: nmt/search/search.h (beam search as the PyTorch peer's translate.py does it).
 //
-// Output per line:  translation [||| alignment] [||| attention]
-// --n-best K:       id ||| translation ||| score [||| alignment] [||| attention]   (K lines, Moses)
+// Output per line:  translation [||| alignment] [||| attention] [||| positions]
+// --n-best K:       id ||| translation ||| score [||| alignment] [||| attention] [||| positions]
+//                   (K lines, Moses)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ struct Settings {
   float max_length_ratio = 2.0f, alpha = 0.6f;
   int max_length_offset = 10;
   std::string normalize = "average";
-  bool alignment = false, attention = false;
+  bool alignment = false, attention = false, positions = false;
 };
 
 struct UsageError : std::runtime_error {
@@ -75,6 +76,9 @@ po::options_description describe(Settings& s) {
       ("attention", po::bool_switch(&s.attention),
        "append ' ||| ' and the attention weights: one comma-separated row per output subword (EOS "
        "included), rows separated by spaces")
+      ("positions", po::bool_switch(&s.positions),
+       "append ' ||| ' and the source position each output subword's attention was centred on "
+       "(Luong local-p's p_t, from 0, EOS included), separated by spaces; empty for other models")
       ("attention-svg", po::value(&s.attention_svg),
        "write one SVG attention heatmap per line into this directory (line-000001.svg, ...)");
   return o;
@@ -127,6 +131,7 @@ Settings parse(int argc, char** argv, bool& help) {
 void append_fields(std::string& out, const nmt::Hypothesis* h, const Settings& s) {
   if (s.alignment) out += " ||| " + (h ? nmt::format_alignment(nmt::hard_alignment(*h)) : std::string());
   if (s.attention) out += " ||| " + (h ? nmt::format_attention(*h) : std::string());
+  if (s.positions) out += " ||| " + (h ? nmt::format_positions(*h) : std::string());
 }
 
 void write_svg(const std::string& dir, std::size_t line, const nmt::Translation& t, const nmt::Translator& translator) {
@@ -153,7 +158,7 @@ int run(const Settings& s) {
   options.search.max_length_ratio = s.max_length_ratio;
   options.search.max_length_offset = s.max_length_offset;
   options.search.max_length_cap = s.max_length;
-  options.search.attention = s.alignment || s.attention || !s.attention_svg.empty();
+  options.search.attention = s.alignment || s.attention || s.positions || !s.attention_svg.empty();
   nmt::Translator translator(*loaded.model, loaded.tokenizer(), options);
 
   if (!s.attention_svg.empty()) {

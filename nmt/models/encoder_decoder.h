@@ -52,6 +52,10 @@ class EncoderDecoder {
   // multi-head attention: `layer` (-1 = last) and `head` (-1 = average over heads).
   virtual Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const = 0;
 
+  // The source positions that the last step's attention was centred on, [N] (float, counted
+  // from 0), for models that predict one (Luong's local-p: p_t); an undefined Tensor otherwise.
+  virtual Tensor last_positions(const DecoderState&) const { return Tensor(); }
+
   ParameterStore& parameters() { return parameters_; }
   const ParameterStore& parameters() const { return parameters_; }
   const ModelConfig& config() const { return config_; }

@@ -45,7 +45,7 @@ void Luong::encode(const Tensor& source, RnnState& state, bool training) {
   state.position = 0;
 }
 
-Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights) {
+Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights, Var* positions) {
   const int64_t source_len = state.values.dim(1);
   Var scores = score_(h, state.keys);  // [B, T, S]
   Attended a;
@@ -59,6 +59,7 @@ Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var
       Var w = softmax(scores, local_p_mask(p.value(), state.lengths, source_len, config_.window)) *
               gaussian_window(p, source_len, config_.window);
       a = {batched_matmul(w, state.values), w};
+      *positions = p;
       break;
     }
   }
@@ -78,7 +79,10 @@ Var Luong::decode_step(const Var& e_proj, RnnState& state, bool training, Var* w
   }
   h = dropout(h, p, dropout_generator_, training);
   const int64_t n = h.dim(0);
-  Var attended = reshape(attentional(reshape(h, {n, 1, hidden_}), state, state.position, weights), {n, hidden_});
+  Var positions;
+  Var attended =
+      reshape(attentional(reshape(h, {n, 1, hidden_}), state, state.position, weights, &positions), {n, hidden_});
+  if (positions.defined()) state.positions = reshape(positions, {n}).value();
   state.position++;
   if (config_.input_feeding) state.feed = attended;
   return attended;
@@ -107,7 +111,8 @@ Var Luong::logits(const Tensor& source, const Tensor& target_input, bool trainin
       y = decoder_[l].run(decoder_[l].project(y), state.layers[l], {}, false);
     }
     y = dropout(permute(y, {1, 0, 2}), p, dropout_generator_, training);  // [B, T, H]
-    attended = attentional(y, state, 0, &weights);
+    Var positions;
+    attended = attentional(y, state, 0, &weights, &positions);
   } else {
     state.feed = Var(Tensor::zeros({b, hidden_}));  // h~_0 = 0
     Var e_proj = decoder_[0].project_rows(e, 0, embedding_size_, /*bias=*/true);  // [T, B, G]
@@ -155,6 +160,10 @@ void Luong::reorder(DecoderState& state, std::span<const int32_t> rows) {
 
 Tensor Luong::last_attention(const DecoderState& state, int, int) const {
   return static_cast<const RnnState&>(state).attention;
+}
+
+Tensor Luong::last_positions(const DecoderState& state) const {
+  return static_cast<const RnnState&>(state).positions;
 }
 
 }  // namespace nmt

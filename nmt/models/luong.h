@@ -37,13 +37,16 @@ class Luong : public EncoderDecoder {
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
   void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
+  // local-p: p_t of the last step, [N]; undefined for global and local-m.
+  Tensor last_positions(const DecoderState& state) const override;
 
  private:
   enum class Window { global, local_m, local_p };
 
   void encode(const Tensor& source, RnnState& state, bool training);
-  // Top states h [B, T, H] at target positions first_t.. -> attentional states h~ [B, T, H].
-  Var attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights);
+  // Top states h [B, T, H] at target positions first_t.. -> attentional states h~ [B, T, H];
+  // also the weights a_t [B, T, S] and, for local-p, p_t [B, T, 1] (left undefined otherwise).
+  Var attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights, Var* positions);
   // One decoder step through every layer from the projected embedding of y_{t-1} [N, G];
   // returns h~_t [N, H] (and feeds it to the next step when input feeding is on).
   Var decode_step(const Var& e_proj, RnnState& state, bool training, Var* weights);

@@ -46,6 +46,7 @@ void RnnState::reorder(std::span<const int32_t> rows) {
   }
   if (feed.defined()) feed = select_rows(feed, index);
   if (attention.defined()) attention = select_rows(Var(attention), index).value();
+  if (positions.defined()) positions = select_rows(Var(positions), index).value();
   if (rows.size() != lengths.size()) {  // the search dropped sentences: their encoder parts go too
     if (values.defined()) values = select_rows(values, index);
     if (keys.defined()) keys = select_rows(keys, index);

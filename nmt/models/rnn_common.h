@@ -40,6 +40,7 @@ struct RnnState : DecoderState {
   Var length_values;                   // the same as a constant [N, 1, 1] (local-p)
   int64_t position = 0;                // target position t of the next step
   Tensor attention;                    // [N, S] weights of the last step
+  Tensor positions;                    // [N] local-p's p_t of the last step
 
   // Rows of everything that differs between hypotheses (states, feed, attention); the
   // per-sentence parts are the same for every row of one sentence and stay as they are.

@@ -47,4 +47,15 @@ std::string format_attention(const Hypothesis& h, int digits) {
   return out;
 }
 
+std::string format_positions(const Hypothesis& h, int digits) {
+  std::string out;
+  char number[32];
+  for (std::size_t t = 0; t < h.positions.size(); ++t) {
+    if (t) out += ' ';
+    std::snprintf(number, sizeof number, "%.*f", digits, static_cast<double>(h.positions[t]));
+    out += number;
+  }
+  return out;
+}
+
 }  // namespace nmt

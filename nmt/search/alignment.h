@@ -24,4 +24,9 @@ std::string format_alignment(const std::vector<std::pair<int, int>>& pairs);
 // (EOS included) separated by commas, with `digits` decimals: "0.91,0.09 0.20,0.80".
 std::string format_attention(const Hypothesis& h, int digits = 3);
 
+// The predicted source position of every output step (EOS included; local-p's p_t, see
+// Hypothesis::positions) separated by spaces, with `digits` decimals: "0.84 2.10 3.95"; empty
+// for models that predict none.
+std::string format_positions(const Hypothesis& h, int digits = 2);
+
 }  // namespace nmt

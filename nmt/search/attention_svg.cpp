@@ -59,11 +59,14 @@ void write_attention_svg(std::ostream& out, const Hypothesis& h, const std::vect
   for (const auto& l : target_labels) longest_target = std::max(longest_target, display_length(l));
   const int left = 16 + static_cast<int>(longest_target * kCharWidth);
   const int top = 50 + static_cast<int>(longest_source * kCharWidth * 0.75);
+  const std::string subtitle = std::string("source across, output down; shade = attention weight") +
+                               (h.positions.empty() ? "" : "; orange dots = predicted position p_t");
   const int legend_x = left + S * kCell + 24;
   const int legend_height = std::max(3 * kCell, std::min(T * kCell, 200));
   // Slanted source labels reach up and to the right of their column.
   const int width = std::max({legend_x + 60, left + S * kCell + static_cast<int>(longest_source * kCharWidth * 0.75) + 10,
-                              16 + static_cast<int>(display_length(title) * kCharWidth * 1.2)});
+                              16 + static_cast<int>(display_length(title) * kCharWidth * 1.2),
+                              16 + static_cast<int>(display_length(subtitle) * kCharWidth)});
   const int height = top + std::max(T * kCell, legend_height) + 20;
 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -72,7 +75,7 @@ void write_attention_svg(std::ostream& out, const Hypothesis& h, const std::vect
       << "<title>" << xml_escape(title) << "</title>\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">" << xml_escape(title) << "</text>\n"
-      << "<text x=\"8\" y=\"34\" fill=\"#555\">source across, output down; shade = attention weight</text>\n";
+      << "<text x=\"8\" y=\"34\" fill=\"#555\">" << subtitle << "</text>\n";
   // Source labels across the top, slanted; output labels down the left.
   for (int s = 0; s < S; ++s) {
     const int x = left + s * kCell + kCell / 2, y = top - 6;
@@ -95,6 +98,20 @@ void write_attention_svg(std::ostream& out, const Hypothesis& h, const std::vect
     }
   out << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << S * kCell << "\" height=\"" << T * kCell
       << "\" fill=\"none\" stroke=\"#888\"/>\n";
+  // Where the model centred each row's attention (local-p's p_t; cell s spans [s, s + 1) around
+  // s + 0.5 in the Gaussian's coordinates): orange dots joined by a line.
+  if (h.positions.size() == static_cast<std::size_t>(T)) {
+    auto x_of = [&](float p) { return left + (static_cast<double>(p) + 0.5) * kCell; };
+    out << "<polyline fill=\"none\" stroke=\"#e6550d\" stroke-width=\"1.5\" points=\"";
+    for (int t = 0; t < T; ++t) out << (t ? " " : "") << x_of(h.positions[t]) << ',' << top + t * kCell + kCell / 2;
+    out << "\"/>\n";
+    for (int t = 0; t < T; ++t) {
+      std::snprintf(weight, sizeof weight, "%.2f", static_cast<double>(h.positions[t]));
+      out << "<circle cx=\"" << x_of(h.positions[t]) << "\" cy=\"" << top + t * kCell + kCell / 2
+          << "\" r=\"4\" fill=\"#e6550d\"><title>" << xml_escape(target_labels[t]) << ": p_t = " << weight
+          << "</title></circle>\n";
+    }
+  }
   // The colour scale: 1 at the top, 0 at the bottom.
   out << "<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
       << "<stop offset=\"0\" stop-color=\"" << shade(0) << "\"/><stop offset=\"1\" stop-color=\"" << shade(1)

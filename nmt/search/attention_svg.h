@@ -1,7 +1,8 @@
 // An attention heatmap as a standalone SVG image, like the alignment figures of Bahdanau et al.
 // 2015 (figure 3): source subwords across the top, output subwords down the left side, each cell
 // shaded by the weight the output step gave that source position (white 0 to dark blue 1), with a
-// colour scale and the exact weight as each cell's tooltip. Plain text, written by hand.
+// colour scale and the exact weight as each cell's tooltip; for models that predict where to
+// attend (local-p), an orange dot per row at its p_t. Plain text, written by hand.
 #pragma once
 
 #include <ostream>

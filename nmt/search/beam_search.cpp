@@ -120,9 +120,11 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
     if (log_probs.rank() != 2 || log_probs.dim(0) != rows || log_probs.dim(1) != V)
       throw std::logic_error("search: step returned " + log_probs.shape().str() + ", expected [" +
                              std::to_string(rows) + ", " + std::to_string(V) + "]");
-    if (options.attention)
+    if (options.attention) {
       history.record_attention(t, model.last_attention(*state, options.attention_layer, options.attention_head),
                                std::span<const int32_t>(original.data(), rows));
+      history.record_positions(t, model.last_positions(*state), std::span<const int32_t>(original.data(), rows));
+    }
     const float* lp = log_probs.f32();
 
     for (int i = 0; i < slots; ++i) {

@@ -53,9 +53,11 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
     if (log_probs.rank() != 2 || log_probs.dim(0) != rows || log_probs.dim(1) != V)
       throw std::logic_error("search: step returned " + log_probs.shape().str() + ", expected [" +
                              std::to_string(rows) + ", " + std::to_string(V) + "]");
-    if (greedy.attention)
+    if (greedy.attention) {
       history.record_attention(t, model.last_attention(*state, greedy.attention_layer, greedy.attention_head),
                                std::span<const int32_t>(active.data(), rows));
+      history.record_positions(t, model.last_positions(*state), std::span<const int32_t>(active.data(), rows));
+    }
     const float* lp = log_probs.f32();
     for (int i = 0; i < rows; ++i) {
       const int b = active[i];

@@ -61,6 +61,9 @@ struct Hypothesis {
   // for EOS) of source_length weights (one per source id, its EOS included), row-major.
   std::vector<float> attention;
   int source_length = 0;
+  // With SearchOptions::attention, for models that predict where to attend (local-p): the
+  // source position p_t of every output step (tokens.size() + 1 values); empty otherwise.
+  std::vector<float> positions;
 
   float attention_at(int step, int source_position) const {
     return attention[static_cast<std::size_t>(step) * source_length + source_position];

@@ -28,6 +28,17 @@ void SearchHistory::record_attention(int step, const Tensor& attention, std::spa
     std::copy(values + r * width_, values + (r + 1) * width_, to + static_cast<std::size_t>(original_rows[r]) * width_);
 }
 
+void SearchHistory::record_positions(int step, const Tensor& positions, std::span<const int32_t> original_rows) {
+  if (width_ == 0 || !positions.defined()) return;
+  const int64_t n = static_cast<int64_t>(original_rows.size());
+  if (positions.rank() != 1 || positions.dim(0) != n)
+    throw std::logic_error("search: last_positions returned " + positions.shape().str() + ", expected [" +
+                           std::to_string(n) + "]");
+  if (positions_.empty()) positions_.resize(static_cast<std::size_t>(max_steps_) * rows_);
+  float* to = positions_.data() + static_cast<std::size_t>(step) * rows_;
+  for (int64_t r = 0; r < n; ++r) to[original_rows[r]] = positions.f32()[r];
+}
+
 void SearchHistory::record_step(int step, std::span<const int32_t> original_rows, std::span<const int32_t> parents,
                                 std::span<const int32_t> tokens) {
   const std::size_t at = static_cast<std::size_t>(step) * rows_;
@@ -41,7 +52,9 @@ void SearchHistory::trace(int step, int row, int source_length, Hypothesis& out)
   out.tokens.assign(step, 0);
   out.source_length = width_ ? source_length : 0;
   if (width_) out.attention.assign(static_cast<std::size_t>(step + 1) * source_length, 0.f);
+  if (!positions_.empty()) out.positions.assign(static_cast<std::size_t>(step + 1), 0.f);
   auto copy_attention = [&](int at_step, int at_row) {
+    if (!positions_.empty()) out.positions[at_step] = positions_[static_cast<std::size_t>(at_step) * rows_ + at_row];
     if (!width_) return;
     const float* from = attention_.data() + (static_cast<std::size_t>(at_step) * rows_ + at_row) * width_;
     std::copy(from, from + source_length, out.attention.begin() + static_cast<std::ptrdiff_t>(at_step) * source_length);
@@ -66,6 +79,7 @@ SentenceResult SearchHistory::collect(std::span<const FinishedHypothesis> finish
     h.truncated = true;
     h.source_length = width_ ? source_length : 0;
     h.attention.assign(h.source_length, 0.f);
+    if (!positions_.empty()) h.positions.assign(1, 0.f);
     return result;
   }
   // Indices sorted best first; stable, so ties keep the order in which they finished.

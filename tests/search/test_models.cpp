@@ -1,9 +1,10 @@
 // The search over every real model of the toolkit (randomly initialised, tiny): a sentence gets
 // the same translation alone and in a padded batch (finished sentences dropped from the state or
 // not), greedy equals beam 1, and the attention kept for each output step is a distribution over
-// the sentence's own source positions.
+// the sentence's own source positions (centred on p_t for local-p, which reports it).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -84,6 +85,23 @@ TEST_CASE("every model: batch-independent results, greedy == beam 1, attention o
           double sum = 0;
           for (int s = 0; s < y.source_length; ++s) sum += y.attention_at(static_cast<int>(t), s);
           CHECK(sum == doctest::Approx(1.0).epsilon(1e-4));
+        }
+        // local-p reports the p_t of every step: in [0, S], the same alone and in the batch, and
+        // the window [round(p_t) - D, round(p_t) + D] around it holds all of the step's weight.
+        if (attention != "local-p") {
+          CHECK(y.positions.empty());
+          continue;
+        }
+        REQUIRE(y.positions.size() == y.tokens.size() + 1);
+        REQUIRE(x.positions.size() == y.positions.size());
+        for (std::size_t t = 0; t <= y.tokens.size(); ++t) {
+          const float p = y.positions[t];
+          CHECK(p == doctest::Approx(x.positions[t]).epsilon(1e-5));
+          CHECK(p >= 0.f);
+          CHECK(p <= static_cast<float>(y.source_length));
+          const long centre = std::min<long>(std::lround(p), y.source_length - 1);
+          for (int s = 0; s < y.source_length; ++s)
+            if (std::abs(s - centre) > config.window) CHECK(y.attention_at(static_cast<int>(t), s) == 0.f);
         }
       }
     }

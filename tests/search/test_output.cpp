@@ -50,6 +50,26 @@ TEST_CASE("attention text: one row per output step, weights separated by commas"
   CHECK(format_attention(two_by_three(), 2) == "0.10,0.20,0.60,0.10 0.70,0.10,0.00,0.20 0.00,0.10,0.10,0.80");
 }
 
+TEST_CASE("positions text and the heatmap's p_t dots (local-p)") {
+  Hypothesis h = two_by_three();
+  CHECK(format_positions(h).empty());  // models without predicted positions
+  std::ostringstream plain;
+  write_attention_svg(plain, h, {"a", "b", "c", "</s>"}, {"x", "y", "</s>"}, "t");
+  CHECK(plain.str().find("<circle") == std::string::npos);
+  h.positions = {0.5f, 1.25f, 3.f};
+  CHECK(format_positions(h) == "0.50 1.25 3.00");
+  CHECK(format_positions(h, 1) == "0.5 1.2 3.0");
+  std::ostringstream svg;
+  write_attention_svg(svg, h, {"a", "b", "c", "</s>"}, {"x", "y", "</s>"}, "t");
+  const std::string text = svg.str();
+  std::size_t dots = 0;
+  for (std::size_t at = text.find("<circle"); at != std::string::npos; at = text.find("<circle", at + 1)) ++dots;
+  CHECK(dots == 3);
+  CHECK(text.find("y: p_t = 1.25</title></circle>") != std::string::npos);
+  CHECK(text.find("<polyline") != std::string::npos);
+  CHECK(text.find("predicted position p_t") != std::string::npos);
+}
+
 TEST_CASE("the SVG heatmap has a labelled cell per weight and a colour scale, escaped") {
   const Hypothesis h = two_by_three();
   std::ostringstream svg;

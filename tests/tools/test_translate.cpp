@@ -198,6 +198,15 @@ TEST_CASE("alignments, attention weights and SVG heatmaps") {
   CHECK(content.str().find("</svg>") != std::string::npos);
 }
 
+TEST_CASE("--positions: an empty field for a model that predicts no attention centre") {
+  const ToolResult r = translate({"--max-length", "6", "--positions"}, "Ein Hund.\n");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].size() > 5);
+  CHECK(lines[0].substr(lines[0].size() - 5) == " ||| ");
+}
+
 TEST_CASE("errors name what is wrong and exit non-zero") {
   ToolResult r = run_tool({kTool, "-m", scratch() + "/missing.model"}, "Hallo\n");
   CHECK(r.status == 1);
