@@ -3,7 +3,9 @@
 # position p_t lies from where the model actually attends. Translates a set with beam 5 and reads
 # the attention that nmt-translate prints (--attention --positions).
 #
-#   recipes/multi30k/attention-stats.sh RUN_DIR ...     (each holding model.bin, or averaged.bin)
+#   recipes/multi30k/attention-stats.sh RUN_DIR|MODEL_FILE ...
+#
+# A run folder means its model.bin (or $MODEL); a file (a checkpoint, say) is used as it is.
 #
 # Settings (environment): MULTI30K_DIR (as run.sh), SET (default val), THREADS (default 1),
 # MODEL (default model.bin), WINDOW (local-p's D for the Gaussian column; default 10).
@@ -14,19 +16,27 @@
 #   |p_t - a*|   local-p: the mean distance from p_t to the argmax a* of the row
 #   G(a*)        local-p: the mean Gaussian factor exp(-(a* - p_t)^2 / (2 (D/2)^2)) at the argmax,
 #                the share of its weight the window leaves to the position the model wants most
+#   p_t >= 0.99 S  local-p: the share of steps whose sigmoid in p_t = S sigmoid(.) is saturated at
+#                the sentence's end
+#   whole source local-p: the share of steps whose window [p_t - D, p_t + D] holds every source
+#                position (then local-p differs from global only by the Gaussian)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=${MULTI30K_DIR:-runs/multi30k/data}
 set_name=${SET:-val}
 [ -s "$data/$set_name.de" ] || { echo "attention-stats.sh: $data/$set_name.de is missing" >&2; exit 1; }
 [ $# -gt 0 ] || { echo "usage: $0 RUN_DIR ..." >&2; exit 1; }
-printf '| run | steps | max weight | entropy | monotone | |p_t - a*| | G(a*) |\n|---|---|---|---|---|---|---|\n'
-for dir in "$@"; do
-  model=$dir/${MODEL:-model.bin}
+printf '| run | steps | max weight | entropy | monotone | |p_t - a*| | G(a*) | p_t >= 0.99 S | whole source |\n|---|---|---|---|---|---|---|---|---|\n'
+for arg in "$@"; do
+  if [ -f "$arg" ]; then
+    model=$arg label=$(basename "$(dirname "$arg")")/$(basename "$arg" .bin)
+  else
+    model=$arg/${MODEL:-model.bin} label=$(basename "$arg")
+  fi
   [ -f "$model" ] || { echo "attention-stats.sh: no $model" >&2; exit 1; }
   build/bin/nmt-translate -m "$model" --beam 5 --batch 64 --threads "${THREADS:-1}" --attention --positions \
       < "$data/$set_name.de" |
-    awk -F' \\|\\|\\| ' -v run="$(basename "$dir")" -v D="${WINDOW:-10}" '
+    awk -F' \\|\\|\\| ' -v run="$label" -v D="${WINDOW:-10}" '
       {
         n_rows = split($2, rows, " ")
         n_pos = split($3, pos, " ")
@@ -45,12 +55,16 @@ for dir in "$@"; do
             d = (best - 1) - pos[t]; if (d < 0) d = -d
             positioned++; distance_sum += d
             gauss_sum += exp(-d * d / (2 * (D / 2) * (D / 2)))
+            centre = int(pos[t] + 0.5); if (centre > n - 1) centre = n - 1
+            whole += (centre - D <= 0 && centre + D >= n - 1)
+            saturated += (pos[t] >= 0.99 * n)
           }
         }
       }
       END {
         printf "| %s | %d | %.3f | %.3f | %.3f | ", run, steps, max_sum / steps, entropy_sum / steps, monotone / pairs
-        if (positioned) printf "%.2f | %.3f |\n", distance_sum / positioned, gauss_sum / positioned
-        else printf "- | - |\n"
+        if (positioned) printf "%.2f | %.3f | %.3f | %.3f |\n", distance_sum / positioned, gauss_sum / positioned,
+                               saturated / positioned, whole / positioned
+        else printf "- | - | - | - |\n"
       }'
 done
