@@ -245,6 +245,15 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.schedule.min_lr = parse_number("min-lr", v, 0, 10); });
+  add("training", "optimizer", d.optimizer,
+      "adam | sgd (plain SGD, with momentum if set: how Sutskever et al. 2014 and Luong et al. 2015 "
+      "trained; lr 1.0 and clip-norm 5 in their papers)",
+      [](Parsing& p, const std::string& v) {
+        if (v != "adam" && v != "sgd") bad_value("optimizer", v, "adam or sgd");
+        p.options.optimizer = v;
+      });
+  add("training", "momentum", format_number(d.momentum), "sgd: momentum (0 = plain SGD)",
+      [](Parsing& p, const std::string& v) { p.options.momentum = parse_number("momentum", v, 0, 0.999999); });
   add("training", "adam-beta1", format_number(d.adam_beta1), "Adam beta1",
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;

@@ -40,7 +40,9 @@ struct TrainerOptions {
   std::size_t batch_tokens = 4096;
   int accumulate = 1;
   ScheduleOptions schedule;
+  std::string optimizer = "adam";  // adam | sgd
   float adam_beta1 = 0.9f, adam_beta2 = 0.98f, adam_eps = 1e-9f;
+  float momentum = 0.f;             // sgd
   float label_smoothing = 0.1f;
   float clip_norm = 0.f;  // 0 = off
   uint64_t seed = 1;

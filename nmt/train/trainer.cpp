@@ -91,7 +91,7 @@ class Run {
   fs::path dir_;
   std::ofstream log_;
   TrainingData data_;
-  std::unique_ptr<optim::Adam> optimizer_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<LearningRateSchedule> schedule_;
   std::unique_ptr<corpora::Batcher> batcher_;
   std::unique_ptr<Validator> validator_;
@@ -207,12 +207,19 @@ void Run::prepare() {
     }
   }
   parameters_ = model_->parameters().all();
-  optim::AdamOptions adam;
-  adam.lr = o_.schedule.peak;
-  adam.beta1 = o_.adam_beta1;
-  adam.beta2 = o_.adam_beta2;
-  adam.eps = o_.adam_eps;
-  optimizer_ = std::make_unique<optim::Adam>(parameters_, adam);
+  if (o_.optimizer == "sgd") {
+    optim::SGDOptions sgd;
+    sgd.lr = o_.schedule.peak;
+    sgd.momentum = o_.momentum;
+    optimizer_ = std::make_unique<optim::SGD>(parameters_, sgd);
+  } else {
+    optim::AdamOptions adam;
+    adam.lr = o_.schedule.peak;
+    adam.beta1 = o_.adam_beta1;
+    adam.beta2 = o_.adam_beta2;
+    adam.eps = o_.adam_eps;
+    optimizer_ = std::make_unique<optim::Adam>(parameters_, adam);
+  }
   schedule_ = std::make_unique<LearningRateSchedule>(o_.schedule);
 
   corpora::BatcherOptions batching;
@@ -220,6 +227,9 @@ void Run::prepare() {
   corpora::BatcherState position;
   position.seed = o_.seed;
   if (o_.resume) {
+    if (state_.optimizer.algorithm != optimizer_->algorithm())
+      throw std::runtime_error("--resume: the checkpoint in " + o_.model_dir + " was trained with --optimizer " +
+                               state_.optimizer.algorithm + "; this run asks for --optimizer " + o_.optimizer);
     optimizer_->load_state(state_.optimizer);
     schedule_->set_state(state_.schedule);
     global_generator().set_state(state_.global_generator);

@@ -92,6 +92,8 @@ TEST_CASE("bad values and missing requirements name the option") {
   CHECK(parse_error(with_data({"--lr", "fast"})).find("--lr") != std::string::npos);
   CHECK(parse_error(with_data({"--batch-tokens", "0"})).find("--batch-tokens") != std::string::npos);
   CHECK(parse_error(with_data({"--schedule", "cosine"})).find("--schedule") != std::string::npos);
+  CHECK(parse_error(with_data({"--optimizer", "adagrad"})).find("--optimizer") != std::string::npos);
+  CHECK(parse_error(with_data({"--momentum", "1.5"})).find("--momentum") != std::string::npos);
   CHECK(parse_error(with_data({"--valid-metric", "chrf"})).find("--valid-metric") != std::string::npos);
   CHECK(parse_error(with_data({"--d-model", "big"})).find("--d-model") != std::string::npos);
   CHECK(parse_error(with_data({"--normalization", "nfd"})).find("--normalization") != std::string::npos);

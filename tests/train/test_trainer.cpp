@@ -116,6 +116,54 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
     options.valid_metric = "loss";
     check_resume_is_exact(options, "resume-bahdanau");
   }
+  SUBCASE("luong local-p, SGD with momentum (its momentum buffers are in the checkpoint)") {
+    options.model.type = "luong";
+    options.model.attention = "local-p";
+    options.model.score = "general";
+    options.model.window = 2;
+    options.model.embedding_size = 24;
+    options.model.hidden_size = 32;
+    options.model.dropout = 0.3f;
+    options.optimizer = "sgd";
+    options.momentum = 0.9f;
+    options.schedule.kind = ScheduleKind::constant;
+    options.schedule.warmup = 0;
+    options.schedule.peak = 0.5f;
+    check_resume_is_exact(options, "resume-luong-sgd");
+  }
+}
+
+TEST_CASE("--optimizer sgd trains; resuming its checkpoint with another optimizer is an error naming the option") {
+  const fs::path dir = scratch_dir("sgd");
+  TrainerOptions options = tiny_options(dir);
+  options.optimizer = "sgd";
+  options.schedule.kind = ScheduleKind::constant;
+  options.schedule.warmup = 0;
+  options.schedule.peak = 1.0f;
+  options.clip_norm = 5.0f;
+  options.max_updates = 10;
+  options.valid_every = 5;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  std::ostringstream log_sgd;
+  Trainer sgd(options, log_sgd);
+  const TrainingResult r = sgd.run();
+  REQUIRE(r.history.size() == 2);
+  CHECK(r.history[1].loss < r.history[0].loss);  // it learns
+
+  options.optimizer = "adam";
+  options.resume = true;
+  options.max_updates = 12;
+  std::ostringstream log_adam;
+  try {
+    Trainer resumed(options, log_adam);
+    resumed.run();
+    FAIL("resuming an SGD checkpoint with Adam must fail");
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("--optimizer sgd") != std::string::npos);
+    CHECK(message.find("--optimizer adam") != std::string::npos);
+  }
 }
 
 TEST_CASE("--resume skips a damaged newest checkpoint and continues from the one before") {
