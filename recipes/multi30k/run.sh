@@ -16,6 +16,8 @@
 #                  $RUNS/<model>-seed<SEED> so that several seeds of one model sit side by side
 #   PRECISION      the GEMMs' precision: fp32 (default) or bf16 (nmt-train --gemm-precision;
 #                  needs AVX512-BF16); bf16 runs go to $RUNS/<model>-bf16[-seed<SEED>]
+#   TAG            a word for runs that differ in TRAIN_ARGS, e.g. TAG=sgd with TRAIN_ARGS="--optimizer
+#                  sgd --lr 10": runs go to $RUNS/<model>[-bf16]-<TAG>[-seed<SEED>]
 #   README         the file whose results table is rewritten after every run, from every
 #                  $RUNS/*/results.json (default: recipes/multi30k/README.md; "" = none); the
 #                  table lies between the lines <!-- results:begin --> and <!-- results:end -->
@@ -49,7 +51,7 @@ field() { { grep -o "\"$2\": *\"\?[^,\"]*" "$1" || true; } | head -1 | sed 's/.*
 # Rewrites the table between the markers of $1 from every $RUNS/*/results.json, models in the
 # order of the recipe (then seeds), so that a README shows every run made so far.
 write_results_table() {
-  local file=$1 table run json
+  local file=$1 table run json run_dir
   [ -f "$file" ] && grep -q '^<!-- results:begin -->$' "$file" && grep -q '^<!-- results:end -->$' "$file" || {
     echo "run.sh: $file has no <!-- results:begin --> / <!-- results:end --> lines; table not written" >&2
     return 0
@@ -57,19 +59,22 @@ write_results_table() {
   table=$(mktemp)
   {
     echo '<!-- results:begin -->'
-    echo '| run | BLEU | chrF | BLEU `-lc -tok intl` | parameters | training | updates | target tokens/s | threads | GEMMs | tested |'
-    echo '|---|---|---|---|---|---|---|---|---|---|---|'
+    echo '| run | BLEU | chrF | BLEU `-lc -tok intl` | parameters | training | updates | target tokens/s | threads | GEMMs | optimizer | tested |'
+    echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
     for model in rnn bahdanau luong-global-dot luong-global-general luong-global-concat luong-local-m luong-local-p transformer; do
-      for json in "$RUNS/$model/results.json" "$RUNS/$model"-seed*/results.json "$RUNS/$model"-bf16/results.json \
-                  "$RUNS/$model"-bf16-seed*/results.json; do
+      # The model's runs by name: <model>, then <model>-bf16, <model>-bf16-seed2, <model>-seed2, ...
+      while IFS= read -r run_dir; do
+        json=$run_dir/results.json
         [ -f "$json" ] || continue
-        local precision
+        local precision optimizer
         precision=$(field "$json" gemm_precision)
-        printf '| %s | %s | %s | %s | %s | %s min | %s | %s | %s | %s | %s |\n' "$(field "$json" run)" \
+        optimizer=$(field "$json" optimizer)
+        printf '| %s | %s | %s | %s | %s | %s min | %s | %s | %s | %s | %s | %s |\n' "$(field "$json" run)" \
           "$(field "$json" bleu)" "$(field "$json" chrf)" "$(field "$json" bleu_lc_intl)" "$(field "$json" parameters)" \
           "$(( $(field "$json" train_seconds) / 60 ))" "$(field "$json" updates)" \
-          "$(field "$json" target_tokens_per_s)" "$(field "$json" threads)" "${precision:-fp32}" "$(field "$json" selected)"
-      done
+          "$(field "$json" target_tokens_per_s)" "$(field "$json" threads)" "${precision:-fp32}" "${optimizer:-adam}" \
+          "$(field "$json" selected)"
+      done < <(printf '%s\n' "$RUNS/$model" "$RUNS/$model"-*/ | sed 's:/$::' | LC_ALL=C sort)
     done
     echo '<!-- results:end -->'
   } > "$table.rows"
@@ -87,6 +92,7 @@ for model in "${models[@]}"; do
   run=$model
   extra=(--gemm-precision "${PRECISION:-fp32}")
   [ "${PRECISION:-fp32}" = bf16 ] && run=$model-bf16
+  [ -n "${TAG:-}" ] && run=$run-$TAG
   [ -n "${SEED:-}" ] && { run=$run-seed$SEED; extra+=(--seed "$SEED"); }
   out=$RUNS/$run
   mkdir -p "$out"
@@ -138,13 +144,14 @@ for model in "${models[@]}"; do
   tokps=$(awk -v t="$(grep -o '"target_tokens": *[0-9]*' <<< "$last_train" | grep -o '[0-9]*$')" \
               -v s="$(grep -o '"elapsed_s": *[0-9.]*' <<< "$last_train" | grep -o '[0-9.]*$')" \
               'BEGIN { if (s > 0) printf "%.0f", t / s; else print 0 }')
+  optimizer=$(grep -m1 -o '"optimizer": *"[a-z]*"' "$out/log.jsonl" | sed 's/.*"\([a-z]*\)"$/\1/' || true)
   threads_used=$THREADS
   [ "$THREADS" = 0 ] && threads_used=$(nproc)
   cat > "$out/results.json" <<JSON
 {"run": "$run", "model": "$model", "seed": "${SEED:-1}", "bleu": $bleu, "chrf": $chrf, "bleu_lc_intl": $bleu_lc_intl, "chrf_lc": $chrf_lc,
  "parameters": "$params", "train_seconds": $train_seconds, "updates": $updates, "target_tokens_per_s": $tokps,
  "translate_seconds": $translate_seconds, "selected": "$selected", "val_bleu_best": $val_bleu_best,
- "val_bleu_average": $val_bleu_avg, "threads": $threads_used, "gemm_precision": "${PRECISION:-fp32}", "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
+ "val_bleu_average": $val_bleu_avg, "threads": $threads_used, "gemm_precision": "${PRECISION:-fp32}", "optimizer": "${optimizer:-adam}", "machine": "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"}
 JSON
   cat "$out/results.json"
   [ -f "$RUNS/results.md" ] || printf '| model | BLEU | chrF | BLEU (-lc -tok intl) | parameters | training time | target tokens/s |\n|---|---|---|---|---|---|---|\n' > "$RUNS/results.md"
