@@ -1,6 +1,7 @@
 // nmt-train's options: config file + command line, precedence, errors that name the option.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -125,4 +126,28 @@ TEST_CASE("--help lists every group and option with its default") {
                              "--valid-metric", "--keep-last", "--patience", "--beam", "--valid-max-sentences",
                              "--resume", "--init-from", "--log-every", "--config", "--threads", "--seed"})
     CHECK_MESSAGE(help.find(option) != std::string::npos, option);
+}
+
+TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD as the paper did") {
+  int recipes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(NMT_SOURCE_DIR "/recipes/multi30k")) {
+    if (entry.path().extension() != ".ini") continue;
+    const std::string name = entry.path().stem().string();
+    CAPTURE(name);
+    ++recipes;
+    TrainerOptions o;
+    try {
+      o = parse({"--config", entry.path().string(), "--data-dir", NMT_SOURCE_DIR "/../shared/data/multi30k",
+                 "--model-dir", "out"})
+              .options;
+    } catch (const std::exception& e) {
+      FAIL_CHECK(e.what());
+      continue;
+    }
+    const bool luong = name.rfind("luong-", 0) == 0;
+    CHECK(o.model.type == (luong ? std::string("luong") : name));
+    CHECK(o.optimizer == (luong ? "sgd" : "adam"));
+    if (luong) CHECK(o.schedule.peak * o.clip_norm == doctest::Approx(5.0));  // the paper's largest step
+  }
+  CHECK(recipes == 8);
 }
