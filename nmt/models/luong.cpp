@@ -59,7 +59,7 @@ Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var
       Var w = softmax(scores, local_p_mask(p.value(), state.lengths, source_len, config_.window)) *
               gaussian_window(p, source_len, config_.window);
       a = {batched_matmul(w, state.values), w};
-      *positions = p;
+      if (positions) *positions = p;
       break;
     }
   }
@@ -82,7 +82,7 @@ Var Luong::decode_step(const Var& e_proj, RnnState& state, bool training, Var* w
   Var positions;
   Var attended =
       reshape(attentional(reshape(h, {n, 1, hidden_}), state, state.position, weights, &positions), {n, hidden_});
-  if (positions.defined()) state.positions = reshape(positions, {n}).value();
+  if (!training && positions.defined()) state.positions = positions.value().reshape({n});  // for the search
   state.position++;
   if (config_.input_feeding) state.feed = attended;
   return attended;
@@ -111,8 +111,7 @@ Var Luong::logits(const Tensor& source, const Tensor& target_input, bool trainin
       y = decoder_[l].run(decoder_[l].project(y), state.layers[l], {}, false);
     }
     y = dropout(permute(y, {1, 0, 2}), p, dropout_generator_, training);  // [B, T, H]
-    Var positions;
-    attended = attentional(y, state, 0, &weights, &positions);
+    attended = attentional(y, state, 0, &weights, nullptr);
   } else {
     state.feed = Var(Tensor::zeros({b, hidden_}));  // h~_0 = 0
     Var e_proj = decoder_[0].project_rows(e, 0, embedding_size_, /*bias=*/true);  // [T, B, G]

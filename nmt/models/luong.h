@@ -45,7 +45,8 @@ class Luong : public EncoderDecoder {
 
   void encode(const Tensor& source, RnnState& state, bool training);
   // Top states h [B, T, H] at target positions first_t.. -> attentional states h~ [B, T, H];
-  // also the weights a_t [B, T, S] and, for local-p, p_t [B, T, 1] (left undefined otherwise).
+  // also the weights a_t [B, T, S] and, for local-p and when `positions` is given, p_t [B, T, 1]
+  // (left undefined otherwise).
   Var attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights, Var* positions);
   // One decoder step through every layer from the projected embedding of y_{t-1} [N, G];
   // returns h~_t [N, H] (and feeds it to the next step when input feeding is on).

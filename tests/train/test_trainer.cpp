@@ -57,6 +57,14 @@ int count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Plain SGD at a constant learning rate.
+void use_sgd(TrainerOptions& options, float lr) {
+  options.optimizer = "sgd";
+  options.schedule.kind = ScheduleKind::constant;
+  options.schedule.warmup = 0;
+  options.schedule.peak = lr;
+}
+
 }  // namespace
 
 // Trains `options` for 12 updates straight, and again with a stop after update 7 and --resume;
@@ -124,11 +132,8 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
     options.model.embedding_size = 24;
     options.model.hidden_size = 32;
     options.model.dropout = 0.3f;
-    options.optimizer = "sgd";
+    use_sgd(options, 0.5f);
     options.momentum = 0.9f;
-    options.schedule.kind = ScheduleKind::constant;
-    options.schedule.warmup = 0;
-    options.schedule.peak = 0.5f;
     check_resume_is_exact(options, "resume-luong-sgd");
   }
 }
@@ -136,10 +141,7 @@ TEST_CASE("an interrupted and resumed run ends with the same parameters, bit for
 TEST_CASE("--optimizer sgd trains; resuming its checkpoint with another optimizer is an error naming the option") {
   const fs::path dir = scratch_dir("sgd");
   TrainerOptions options = tiny_options(dir);
-  options.optimizer = "sgd";
-  options.schedule.kind = ScheduleKind::constant;
-  options.schedule.warmup = 0;
-  options.schedule.peak = 1.0f;
+  use_sgd(options, 1.0f);
   options.clip_norm = 5.0f;
   options.max_updates = 10;
   options.valid_every = 5;
