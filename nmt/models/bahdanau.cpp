@@ -86,13 +86,7 @@ std::unique_ptr<DecoderState> Bahdanau::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
   auto state = std::make_unique<RnnState>();
   encode(source, *state, false);
-  state->values = expand_rows(state->values, beam);
-  state->keys = expand_rows(state->keys, beam);
-  state->padding = expand_rows(state->padding, beam);
-  state->lengths = expand_rows(state->lengths, beam);
-  RecurrentState& s0 = state->layers[0];
-  s0.h = expand_rows(s0.h, beam);
-  if (s0.c.defined()) s0.c = expand_rows(s0.c, beam);
+  state->expand(beam);
   return state;
 }
 

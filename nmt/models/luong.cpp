@@ -128,15 +128,8 @@ std::unique_ptr<DecoderState> Luong::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
   auto state = std::make_unique<RnnState>();
   encode(source, *state, false);
-  state->values = expand_rows(state->values, beam);
-  state->keys = expand_rows(state->keys, beam);
-  state->padding = expand_rows(state->padding, beam);
-  state->lengths = expand_rows(state->lengths, beam);
+  state->expand(beam);
   state->length_values = lengths_as_var(state->lengths);
-  for (RecurrentState& s : state->layers) {
-    s.h = expand_rows(s.h, beam);
-    if (s.c.defined()) s.c = expand_rows(s.c, beam);
-  }
   if (config_.input_feeding) state->feed = Var(Tensor::zeros({source.dim(0) * beam, hidden_}));
   return state;
 }

@@ -38,6 +38,18 @@ std::vector<int32_t> expand_rows(std::span<const int32_t> values, int beam) {
   return out;
 }
 
+void RnnState::expand(int beam) {
+  for (RecurrentState& s : layers) {
+    s.h = expand_rows(s.h, beam);
+    if (s.c.defined()) s.c = expand_rows(s.c, beam);
+  }
+  if (values.defined()) values = expand_rows(values, beam);
+  if (keys.defined()) keys = expand_rows(keys, beam);
+  if (padding.defined()) padding = expand_rows(padding, beam);
+  if (length_values.defined()) length_values = expand_rows(length_values, beam);
+  lengths = expand_rows(lengths, beam);
+}
+
 void RnnState::reorder(std::span<const int32_t> rows) {
   const Tensor index = Tensor::from_ids({static_cast<int64_t>(rows.size())}, rows);
   for (RecurrentState& s : layers) {

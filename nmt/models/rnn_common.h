@@ -42,6 +42,10 @@ struct RnnState : DecoderState {
   Tensor attention;                    // [N, S] weights of the last step
   Tensor positions;                    // [N] local-p's p_t of the last step
 
+  // Repeats every row beam times (rows b * beam + k, as expand_rows): the state of B sentences
+  // as the encoder leaves it (decoder states, annotations, keys, padding, lengths) becomes the
+  // state of beam hypotheses per sentence.
+  void expand(int beam);
   // Rows of everything that differs between hypotheses (states, feed, attention); the
   // per-sentence parts are the same for every row of one sentence and stay as they are.
   void reorder(std::span<const int32_t> rows);

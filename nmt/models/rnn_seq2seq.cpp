@@ -57,9 +57,9 @@ Var RnnSeq2Seq::logits(const Tensor& source, const Tensor& target_input, bool tr
 std::unique_ptr<DecoderState> RnnSeq2Seq::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
   auto state = std::make_unique<RnnState>();
-  for (const RecurrentState& s : encode(source, false))
-    state->layers.push_back({expand_rows(s.h, beam), s.c.defined() ? expand_rows(s.c, beam) : Var()});
-  state->lengths = expand_rows(sentence_lengths(source), beam);
+  state->layers = encode(source, false);
+  state->lengths = sentence_lengths(source);
+  state->expand(beam);
   state->attention = uniform_attention(state->lengths, source.dim(1));
   return state;
 }
