@@ -220,14 +220,14 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.schedule.warmup = parse_integer("warmup", v, 0); });
-  add("training", "schedule", "inverse-sqrt", "inverse-sqrt | constant | plateau",
+  add("training", "schedule", "inverse-sqrt", "inverse-sqrt | constant | plateau | step",
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
        
         try {
           o.schedule.kind = parse_schedule(v);
         } catch (const std::exception&) {
-          bad_value("schedule", v, "one of inverse-sqrt, constant, plateau");
+          bad_value("schedule", v, "one of inverse-sqrt, constant, plateau, step");
         }
       });
   add("training", "plateau-factor", format_number(d.schedule.plateau_factor), "plateau: multiply the lr by this",
@@ -241,7 +241,21 @@ std::vector<Entry> make_table() {
        
         o.schedule.plateau_patience = static_cast<int>(parse_integer("plateau-patience", v, 1));
       });
-  add("training", "min-lr", format_number(d.schedule.min_lr), "plateau: lowest learning rate",
+  add("training", "decay-start", std::to_string(d.schedule.decay_start),
+      "step: the first update with a reduced lr (Luong et al.: after 5 or 8 epochs; 0 = unset)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.schedule.decay_start = parse_integer("decay-start", v, 0); });
+  add("training", "decay-every", std::to_string(d.schedule.decay_every),
+      "step: updates between reductions (Luong et al.: one epoch)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.schedule.decay_every = parse_integer("decay-every", v, 1); });
+  add("training", "decay-factor", format_number(d.schedule.decay_factor), "step: multiply the lr by this",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.schedule.decay_factor = parse_number("decay-factor", v, 0, 1); });
+  add("training", "min-lr", format_number(d.schedule.min_lr), "plateau and step: lowest learning rate",
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.schedule.min_lr = parse_number("min-lr", v, 0, 10); });
@@ -480,6 +494,8 @@ void TrainerOptions::validate() const {
   if (resume && !init_from.empty()) throw OptionsError("--resume and --init-from exclude each other");
   if (valid_metric == "bleu" && !valid_bleu)
     throw OptionsError("--valid-metric bleu needs --valid-bleu true");
+  if (schedule.kind == ScheduleKind::step && schedule.decay_start < 1)
+    throw OptionsError("--schedule step needs --decay-start (the first update with a reduced lr)");
 }
 
 ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {

@@ -10,8 +10,9 @@ ScheduleKind parse_schedule(const std::string& name) {
   if (name == "inverse-sqrt") return ScheduleKind::inverse_sqrt;
   if (name == "constant") return ScheduleKind::constant;
   if (name == "plateau") return ScheduleKind::plateau;
+  if (name == "step") return ScheduleKind::step;
   throw std::invalid_argument("--schedule: unknown schedule '" + name +
-                              "' (known: inverse-sqrt, constant, plateau)");
+                              "' (known: inverse-sqrt, constant, plateau, step)");
 }
 
 std::string to_string(ScheduleKind kind) {
@@ -19,6 +20,7 @@ std::string to_string(ScheduleKind kind) {
     case ScheduleKind::inverse_sqrt: return "inverse-sqrt";
     case ScheduleKind::constant: return "constant";
     case ScheduleKind::plateau: return "plateau";
+    case ScheduleKind::step: return "step";
   }
   return "?";
 }
@@ -35,6 +37,14 @@ float LearningRateSchedule::at(int64_t update) const {
       return static_cast<float>(w > 0 && u < w ? peak * u / w : peak);
     case ScheduleKind::plateau: {
       double lr = peak * std::pow(static_cast<double>(options_.plateau_factor), static_cast<double>(state_.reductions));
+      lr = std::max(lr, static_cast<double>(options_.min_lr));
+      return static_cast<float>(w > 0 && u < w ? lr * u / w : lr);
+    }
+    case ScheduleKind::step: {
+      const int64_t k = update < options_.decay_start
+                            ? 0
+                            : 1 + (update - options_.decay_start) / std::max<int64_t>(options_.decay_every, 1);
+      double lr = peak * std::pow(static_cast<double>(options_.decay_factor), static_cast<double>(k));
       lr = std::max(lr, static_cast<double>(options_.min_lr));
       return static_cast<float>(w > 0 && u < w ? lr * u / w : lr);
     }

@@ -7,6 +7,11 @@
 //   plateau       lr = peak * factor^k (after the warm-up), where k counts the validations that
 //                 did not improve the validation metric for `plateau_patience` validations in a row
 //                 (PyTorch's ReduceLROnPlateau), never below min_lr.
+//   step          lr = peak * factor^k with k = 0 before update decay_start and
+//                 k = 1 + floor((u - decay_start) / decay_every) from it on, never below min_lr:
+//                 a fixed halving as Luong et al. 2015 (section 4.1: "after 5 epochs, we begin to
+//                 halve the learning rate every epoch"; 8 with dropout) and Sutskever et al. 2014
+//                 trained, in updates as OpenNMT-py's start_decay_steps / decay_steps.
 // The schedule's state (k and the run of bad validations) is saved with checkpoints.
 #pragma once
 
@@ -15,9 +20,9 @@
 
 namespace nmt::train {
 
-enum class ScheduleKind { inverse_sqrt, constant, plateau };
+enum class ScheduleKind { inverse_sqrt, constant, plateau, step };
 
-// "inverse-sqrt" | "constant" | "plateau"; throws std::invalid_argument naming the value.
+// "inverse-sqrt" | "constant" | "plateau" | "step"; throws std::invalid_argument naming the value.
 ScheduleKind parse_schedule(const std::string& name);
 std::string to_string(ScheduleKind kind);
 
@@ -28,6 +33,9 @@ struct ScheduleOptions {
   float plateau_factor = 0.5f;
   int plateau_patience = 2;
   float min_lr = 1e-6f;
+  int64_t decay_start = 0;  // step: the first update with a reduced lr
+  int64_t decay_every = 1;  // step: updates between reductions
+  float decay_factor = 0.5f;
 };
 
 class LearningRateSchedule {

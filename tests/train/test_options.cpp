@@ -102,6 +102,19 @@ TEST_CASE("bad values and missing requirements name the option") {
   CHECK(parse_error({"--train-source", "a", "--train-target", "b", "--valid-source", "c", "--valid-target", "d"})
             .find("--model-dir") != std::string::npos);
   CHECK(parse_error(with_data({"--resume", "--init-from", "m.bin"})).find("--init-from") != std::string::npos);
+  CHECK(parse_error(with_data({"--schedule", "step"})).find("--decay-start") != std::string::npos);
+  CHECK(parse_error(with_data({"--schedule", "step", "--decay-start", "100", "--decay-every", "0"}))
+            .find("--decay-every") != std::string::npos);
+  CHECK(parse_error(with_data({"--decay-factor", "2"})).find("--decay-factor") != std::string::npos);
+}
+
+TEST_CASE("--schedule step with its three settings") {
+  const ParsedCommandLine parsed =
+      parse(with_data({"--schedule", "step", "--decay-start", "1601", "--decay-every", "200", "--decay-factor", "0.7"}));
+  CHECK(parsed.options.schedule.kind == ScheduleKind::step);
+  CHECK(parsed.options.schedule.decay_start == 1601);
+  CHECK(parsed.options.schedule.decay_every == 200);
+  CHECK(parsed.options.schedule.decay_factor == doctest::Approx(0.7));
 }
 
 TEST_CASE("fairseq-style data options resolve to files") {

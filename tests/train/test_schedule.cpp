@@ -52,8 +52,33 @@ TEST_CASE("plateau: reduces by the factor after `patience` validations without i
   CHECK(restored.at(50) == s.at(50));
 }
 
+TEST_CASE("step: the factor once at decay_start, then again every decay_every updates (Luong et al. 4.1)") {
+  // Luong et al.'s dropout models at ~200 updates per epoch: 12 epochs, halving after 8.
+  ScheduleOptions o{ScheduleKind::step, 1.0f, 0};
+  o.decay_start = 1601;
+  o.decay_every = 200;
+  o.min_lr = 0.1f;
+  LearningRateSchedule s(o);
+  CHECK(s.at(1) == doctest::Approx(1.0));
+  CHECK(s.at(1600) == doctest::Approx(1.0));
+  CHECK(s.at(1601) == doctest::Approx(0.5));
+  CHECK(s.at(1800) == doctest::Approx(0.5));
+  CHECK(s.at(1801) == doctest::Approx(0.25));
+  CHECK(s.at(2001) == doctest::Approx(0.125));
+  CHECK(s.at(2201) == doctest::Approx(0.1));  // floor: 0.0625 < min_lr
+  // A stateless function of the update: nothing to restore on resume, validations change nothing.
+  s.on_validation(false);
+  s.on_validation(false);
+  CHECK(s.at(1600) == doctest::Approx(1.0));
+  // With a warm-up, the same ramp as the other schedules.
+  o.warmup = 10;
+  CHECK(LearningRateSchedule(o).at(5) == doctest::Approx(0.5));
+}
+
 TEST_CASE("schedule names") {
   CHECK(parse_schedule("inverse-sqrt") == ScheduleKind::inverse_sqrt);
   CHECK(parse_schedule("plateau") == ScheduleKind::plateau);
+  CHECK(parse_schedule("step") == ScheduleKind::step);
+  CHECK(to_string(ScheduleKind::step) == "step");
   CHECK_THROWS_WITH_AS(parse_schedule("cosine"), doctest::Contains("cosine"), std::invalid_argument);
 }
