@@ -141,7 +141,7 @@ TEST_CASE("--help lists every group and option with its default") {
     CHECK_MESSAGE(help.find(option) != std::string::npos, option);
 }
 
-TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD as the paper did") {
+TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD and halving as the paper did") {
   int recipes = 0;
   for (const auto& entry : std::filesystem::directory_iterator(NMT_SOURCE_DIR "/recipes/multi30k")) {
     if (entry.path().extension() != ".ini") continue;
@@ -160,7 +160,13 @@ TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD as the pa
     const bool luong = name.rfind("luong-", 0) == 0;
     CHECK(o.model.type == (luong ? std::string("luong") : name));
     CHECK(o.optimizer == (luong ? "sgd" : "adam"));
-    if (luong) CHECK(o.schedule.peak * o.clip_norm == doctest::Approx(5.0));  // the paper's largest step
+    if (luong) {
+      CHECK(o.schedule.peak * o.clip_norm == doctest::Approx(5.0));  // the paper's largest step
+      // Their schedule's shape: constant, then halved every epoch (~200 updates) to the end.
+      CHECK(o.schedule.kind == ScheduleKind::step);
+      CHECK(o.schedule.decay_factor == doctest::Approx(0.5));
+      CHECK(o.schedule.decay_start < o.max_updates);
+    }
   }
   CHECK(recipes == 8);
 }
