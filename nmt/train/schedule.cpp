@@ -29,24 +29,25 @@ float LearningRateSchedule::at(int64_t update) const {
   const double u = static_cast<double>(std::max<int64_t>(update, 1));
   const double w = static_cast<double>(options_.warmup);
   const double peak = options_.peak;
+  // The warm-up's linear ramp to `lr` over the first w updates, shared by the schedules below.
+  const auto warmed_up = [&](double lr) { return static_cast<float>(w > 0 && u < w ? lr * u / w : lr); };
+  // peak * factor^k, never below min_lr (plateau and step differ only in how they count k).
+  const auto reduced = [&](double factor, int64_t k) {
+    return std::max(peak * std::pow(factor, static_cast<double>(k)), static_cast<double>(options_.min_lr));
+  };
   switch (options_.kind) {
     case ScheduleKind::inverse_sqrt:
       if (w <= 0) return static_cast<float>(peak / std::sqrt(u));
       return static_cast<float>(peak * std::min(u / w, std::sqrt(w / u)));
     case ScheduleKind::constant:
-      return static_cast<float>(w > 0 && u < w ? peak * u / w : peak);
-    case ScheduleKind::plateau: {
-      double lr = peak * std::pow(static_cast<double>(options_.plateau_factor), static_cast<double>(state_.reductions));
-      lr = std::max(lr, static_cast<double>(options_.min_lr));
-      return static_cast<float>(w > 0 && u < w ? lr * u / w : lr);
-    }
+      return warmed_up(peak);
+    case ScheduleKind::plateau:
+      return warmed_up(reduced(options_.plateau_factor, state_.reductions));
     case ScheduleKind::step: {
       const int64_t k = update < options_.decay_start
                             ? 0
                             : 1 + (update - options_.decay_start) / std::max<int64_t>(options_.decay_every, 1);
-      double lr = peak * std::pow(static_cast<double>(options_.decay_factor), static_cast<double>(k));
-      lr = std::max(lr, static_cast<double>(options_.min_lr));
-      return static_cast<float>(w > 0 && u < w ? lr * u / w : lr);
+      return warmed_up(reduced(options_.decay_factor, k));
     }
   }
   return options_.peak;

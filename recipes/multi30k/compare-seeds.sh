@@ -14,9 +14,7 @@ cd "$(dirname "$0")/../.."
 runs=${RUNS:-runs/multi30k}
 [ $# -gt 0 ] || { echo "usage: $0 RUN [RUN ...]" >&2; exit 1; }
 
-field() {  # field NAME FILE: a number or a quoted string from a results.json
-  grep -o "\"$1\": *\"\\?[0-9.]*" "$2" | grep -o '[0-9.]*$'
-}
+source recipes/multi30k/results-json.sh  # field FILE KEY
 
 # One line per seed: run, seed, test BLEU, test chrF, validation BLEU (of the model tested), updates.
 rows=$(
@@ -24,10 +22,9 @@ rows=$(
     found=0
     for file in "$runs/$name/results.json" "$runs/$name"-seed*/results.json; do
       [ -f "$file" ] || continue
-      val=$(field val_bleu_best "$file")
-      [ "$(grep -o '"selected": *"[a-z]*"' "$file" | grep -o '[a-z]*"$')" = 'averaged"' ] &&
-        val=$(field val_bleu_average "$file")
-      echo "$name $(field seed "$file") $(field bleu "$file") $(field chrf "$file") $val $(field updates "$file")"
+      val=$(field "$file" val_bleu_best)
+      [ "$(field "$file" selected)" = averaged ] && val=$(field "$file" val_bleu_average)
+      echo "$name $(field "$file" seed) $(field "$file" bleu) $(field "$file" chrf) $val $(field "$file" updates)"
       found=1
     done
     [ "$found" = 1 ] || { echo "compare-seeds.sh: no $runs/$name[-seedN]/results.json" >&2; exit 1; }

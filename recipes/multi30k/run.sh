@@ -44,9 +44,7 @@ done
 
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
 
-# A results.json field: the number or the string after "key": (the files are ours, one per run).
-# Empty when the file has no such key (older runs' files lack some).
-field() { { grep -o "\"$2\": *\"\?[^,\"]*" "$1" || true; } | head -1 | sed 's/.*: *"\?//'; }
+source recipes/multi30k/results-json.sh  # field FILE KEY
 
 # Rewrites the table between the markers of $1 from every $RUNS/*/results.json, models in the
 # order of the recipe (then seeds), so that a README shows every run made so far.
