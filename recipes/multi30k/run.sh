@@ -44,7 +44,7 @@ done
 
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
 
-source recipes/multi30k/results-json.sh  # field FILE KEY
+source recipes/multi30k/results-json.sh  # field FILE KEY, logged_train_seconds LOG
 
 # Rewrites the table between the markers of $1 from every $RUNS/*/results.json, models in the
 # order of the recipe (then seeds), so that a README shows every run made so far.
@@ -103,6 +103,9 @@ for model in "${models[@]}"; do
   build/bin/nmt-train --config "$config" --data-dir "$data" --model-dir "$out" --threads "$THREADS" \
     "${extra[@]}" "${resume[@]}"
   train_seconds=$(( $(date +%s) - start ))
+  # A resumed run's training time is the whole run's (the time before the interruption included).
+  logged=$(logged_train_seconds "$out/log.jsonl")
+  [ -n "$logged" ] && train_seconds=$logged
   build/bin/nmt-plot -o "$out/curves.svg" --x minutes "$out/log.jsonl" || true
 
   # The model to test: the best one by validation BLEU, or the average of the last checkpoints

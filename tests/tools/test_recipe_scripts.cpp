@@ -77,3 +77,26 @@ TEST_CASE("compare-seeds.sh: a missing run or a seed twice is an error naming it
   CHECK(r.err.find("a has seed 1 twice") != std::string::npos);
   CHECK(r.out.empty());
 }
+
+TEST_CASE("results-json.sh: a resumed run's training time is the whole run's, from the log's last end") {
+  const std::string runs = fresh_runs_dir();
+  const std::string log = runs + "/log.jsonl";
+  const std::string script = NMT_SOURCE_DIR "/recipes/multi30k/results-json.sh";
+  auto seconds = [&] {
+    return run_tool({"/bin/bash", "-c", "set -euo pipefail; source \"$0\"; logged_train_seconds \"$1\"", script, log}, "");
+  };
+  // Stopped after an hour, then resumed to update 3,000: nmt-train's elapsed time carries on.
+  std::ofstream(log) << "{\"event\": \"train\", \"update\": 10, \"elapsed_s\": 5.5}\n"
+                     << "{\"event\": \"end\", \"update\": 2000, \"reason\": \"max-minutes\", \"elapsed_s\": 3600.4}\n"
+                     << "{\"event\": \"train\", \"update\": 2010, \"elapsed_s\": 3610.0}\n"
+                     << "{\"event\": \"end\", \"update\": 3000, \"reason\": \"max-updates\", \"elapsed_s\": 6941.6}\n";
+  ToolResult r = seconds();
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "6942\n");
+  // A log without an end record (a run killed mid-way) gives nothing, so run.sh keeps its clock.
+  std::ofstream(log) << "{\"event\": \"train\", \"update\": 10, \"elapsed_s\": 5.5}\n";
+  r = seconds();
+  CHECK(r.status == 0);
+  CHECK(r.out.empty());
+}
