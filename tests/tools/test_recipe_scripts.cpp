@@ -100,3 +100,27 @@ TEST_CASE("results-json.sh: a resumed run's training time is the whole run's, fr
   CHECK(r.status == 0);
   CHECK(r.out.empty());
 }
+
+TEST_CASE("attention-stats.sh --output: sharpness, monotonicity and local-p's p_t at either edge") {
+  const std::string runs = fresh_runs_dir();
+  const std::string script = NMT_SOURCE_DIR "/recipes/multi30k/attention-stats.sh";
+  // nmt-translate --attention --positions: translation ||| one row per output subword (EOS last)
+  // ||| p_t per row. Sentence 1 (S = 3): argmax 1 with p_t = 1, then argmax 0 (a step back) with
+  // p_t = 0 (<= 0.01 S). Sentence 2 (S = 2): argmax 1 with p_t = 2 (>= 0.99 S), one off.
+  std::ofstream(runs + "/local.att") << "a b ||| 0.1,0.9,0 0.8,0.2,0 0,0,1 ||| 1.0 0.0 3.0\n"
+                                     << "c ||| 0,1 0.5,0.5 ||| 2.0 2.0\n";
+  // A global model prints no positions.
+  std::ofstream(runs + "/global.att") << "a b ||| 0.1,0.9,0 0.8,0.2,0 0,0,1 ||| \n";
+  const ToolResult r = run_tool({"/bin/bash", script, "--output", runs + "/local.att", "--output", runs + "/global.att"}, "");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  // max weight (0.9 + 0.8 + 1) / 3; entropy (0.325083 + 0.500402 + 0) / 3; 0 of 1 step pairs
+  // monotone; distance (0 + 0 + 1) / 3; Gaussian (1 + 1 + exp(-1 / 50)) / 3 with D = 10; one step
+  // at each edge; every window holds its whole sentence.
+  CHECK(r.out.find("| local | 3 | 0.900 | 0.275 | 0.000 | 0.33 | 0.993 | 0.333 | 0.333 | 1.000 |") != std::string::npos);
+  CHECK(r.out.find("| global | 2 | 0.850 | 0.413 | 0.000 | - | - | - | - | - |") != std::string::npos);
+
+  const ToolResult missing = run_tool({"/bin/bash", script, "--output", runs + "/nothing.att"}, "");
+  CHECK(missing.status != 0);
+  CHECK(missing.err.find("nothing.att") != std::string::npos);
+}
