@@ -93,7 +93,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> sample_source(cons
   auto de = read_lines(multi30k / "train.de"), en = read_lines(multi30k / "train.en");
   if (!de.empty() && de.size() == en.size()) return {de, en};
   std::cerr << "nmt-corpus-bench: " << (multi30k / "train.de").string()
-            << " not found; sampling random words instead\n";
+            << " not found (give the Multi30k folder with --multi30k DIR); sampling random words instead\n";
   std::vector<std::string> words;
   for (int w = 0; w < 20000; ++w) {
     std::string word;

@@ -18,6 +18,8 @@ case "$model" in bahdanau) peer_model=rnn ;; transformer) peer_model=transformer
   *) echo "bench-vs-peer.sh: no peer for '$model' (bahdanau or transformer)" >&2; exit 2 ;; esac
 data=${MULTI30K_DIR:-../shared/data/multi30k}
 peers=${PEERS:-../shared/peers/torch}
+[ -s "$data/train.de" ] || { echo "bench-vs-peer.sh: no Multi30k in '$data' (set MULTI30K_DIR=<folder with train.de, train.en, ...>)" >&2; exit 2; }
+[ -s "$peers/run.sh" ] || { echo "bench-vs-peer.sh: no PyTorch peer in '$peers' (set PEERS=<folder with run.sh>)" >&2; exit 2; }
 export PEER_WORK=${PEER_WORK:-$PWD/runs/torch-peer}
 # The peer's run.sh keeps its files (SentencePiece model included) in this folder of PEER_WORK.
 peer_files=peers/torch/work

@@ -17,7 +17,7 @@
 namespace nmt::metrics::testing {
 
 // The shared test vectors, reached from the repository (never an absolute path).
-inline std::string testdata_dir() { return NMT_SOURCE_DIR "/../shared/testdata/bleu"; }
+inline std::string testdata_dir() { return NMT_TEST_DATA_DIR "/sacrebleu"; }
 
 inline std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

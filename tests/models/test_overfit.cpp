@@ -28,7 +28,7 @@ using WordVocabulary = testing::WordIds;
 }  // namespace
 
 TEST_CASE("transformer: memorises 20 pairs, then translates them exactly") {
-  const std::string data = NMT_SOURCE_DIR "/../shared/data/multi30k/";
+  const std::string data = NMT_TEST_DATA_DIR "/multi30k/";
   auto de = read_first_lines(data + "train.de", 20), en = read_first_lines(data + "train.en", 20);
   WordVocabulary vocab;
   std::vector<std::vector<int32_t>> sources, source_rows, inputs, outputs;

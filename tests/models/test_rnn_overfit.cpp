@@ -42,7 +42,7 @@ struct OneThread {
 
 void memorise_and_translate(ModelConfig config, blas::Precision training = blas::Precision::fp32) {
   OneThread one_thread;
-  const std::string data = NMT_SOURCE_DIR "/../shared/data/multi30k/";
+  const std::string data = NMT_TEST_DATA_DIR "/multi30k/";
   auto de = lines(data + "train.de", kPairs), en = lines(data + "train.en", kPairs);
   Words words;
   std::vector<std::vector<int32_t>> sources, source_rows, inputs, outputs;

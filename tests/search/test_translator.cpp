@@ -17,7 +17,7 @@ namespace {
 // A small SentencePiece model trained once on German Multi30k lines.
 std::shared_ptr<const text::SubwordModel> vocabulary() {
   static std::shared_ptr<const text::SubwordModel> model = [] {
-    std::ifstream in(NMT_SOURCE_DIR "/../shared/data/multi30k/train.de");
+    std::ifstream in(NMT_TEST_DATA_DIR "/multi30k/train.de");
     REQUIRE(in.good());
     std::vector<std::string> lines;
     for (std::string line; lines.size() < 2000 && std::getline(in, line);) lines.push_back(line);

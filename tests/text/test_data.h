@@ -13,7 +13,7 @@
 namespace nmt::text::testing {
 
 inline std::string multi30k(const std::string& name) {
-  return std::string(NMT_SOURCE_DIR "/../shared/data/multi30k/") + name;
+  return std::string(NMT_TEST_DATA_DIR "/multi30k/") + name;
 }
 
 inline std::vector<std::string> read_lines(const std::string& path) {
@@ -43,11 +43,11 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// A joint unigram model (vocab 8000, NFKC) trained on Multi30k train.{de,en,fr,cs}, once.
+// A joint unigram model (vocab 4000, NFKC) trained on Multi30k train.{de,en,fr,cs}, once.
 inline const SubwordModel& joint_multi30k_model() {
   static const SubwordModel model = [] {
     SubwordTrainingOptions options;
-    options.vocab_size = 8000;
+    options.vocab_size = 4000;
     options.input_sentence_size = 60000;
     return SubwordModel::train({multi30k("train.de"), multi30k("train.en"), multi30k("train.fr"),
                                 multi30k("train.cs")},

@@ -47,7 +47,7 @@ const fs::path& data_dir() {
     const fs::path d = fresh("data");
     for (const auto& [name, lines] : std::vector<std::pair<std::string, int>>{
              {"train.de", 300}, {"train.en", 300}, {"val.de", 30}, {"val.en", 30}}) {
-      std::ifstream in(std::string(NMT_SOURCE_DIR "/../shared/data/multi30k/") + name);
+      std::ifstream in(std::string(NMT_TEST_DATA_DIR "/multi30k/") + name);
       REQUIRE(in.good());
       std::ofstream out(d / name);
       std::string line;

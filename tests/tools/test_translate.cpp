@@ -37,7 +37,7 @@ const std::string& model_path() {
   static const std::string path = [] {
     std::vector<std::string> lines;
     for (const char* name : {"train.de", "train.en"}) {
-      std::ifstream in(std::string(NMT_SOURCE_DIR "/../shared/data/multi30k/") + name);
+      std::ifstream in(std::string(NMT_TEST_DATA_DIR "/multi30k/") + name);
       REQUIRE(in.good());
       int n = 0;
       for (std::string line; n < 1500 && std::getline(in, line); ++n) lines.push_back(line);

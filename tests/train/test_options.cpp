@@ -150,7 +150,7 @@ TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD and halvi
     ++recipes;
     TrainerOptions o;
     try {
-      o = parse({"--config", entry.path().string(), "--data-dir", NMT_SOURCE_DIR "/../shared/data/multi30k",
+      o = parse({"--config", entry.path().string(), "--data-dir", NMT_TEST_DATA_DIR "/multi30k",
                  "--model-dir", "out"})
               .options;
     } catch (const std::exception& e) {

@@ -15,7 +15,7 @@
 namespace nmt::train::testing {
 
 inline std::string multi30k(const std::string& name) {
-  return std::string(NMT_SOURCE_DIR) + "/../shared/data/multi30k/" + name;
+  return std::string(NMT_TEST_DATA_DIR "/multi30k/") + name;
 }
 
 // A fresh, empty folder under the build tree.
