@@ -10,6 +10,7 @@
 
 #include "nmt/models/checkpoint_averaging.h"
 #include "nmt/train/checkpoint.h"
+#include "version_option.h"
 
 namespace {
 constexpr const char* kUsage =
@@ -17,10 +18,11 @@ constexpr const char* kUsage =
     "       nmt-average -o OUT.bin --last K MODEL_DIR\n"
     "Writes a model whose parameters are the mean of the given checkpoints or models (one\n"
     "architecture and vocabulary); --last K takes the newest K checkpoints of an nmt-train\n"
-    "--model-dir. The output is a model file for nmt-translate -m.\n";
+    "--model-dir. The output is a model file for nmt-translate -m. --version: the version.\n";
 }
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-average")) return 0;
   std::string output;
   int last = 0;
   std::vector<std::string> inputs;

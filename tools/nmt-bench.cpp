@@ -47,6 +47,7 @@
 #include "nmt/tensor/init.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
+#include "version_option.h"
 
 // ---- heap allocation counting ----------------------------------------------------------------
 // The C allocation functions, replaced for this program: they forward to glibc's own and count
@@ -505,6 +506,7 @@ void bench_training(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-bench")) return 0;
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -517,7 +519,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--only" && i + 1 < argc) {
       o.only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: nmt-bench [--threads N] [--quick] [--cpu-time] [--only SUBSTRING]\n");
+      std::fprintf(stderr, "usage: nmt-bench [--threads N] [--quick] [--cpu-time] [--only SUBSTRING] [--version]\n");
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }

@@ -29,6 +29,7 @@
 #include "nmt/metrics/score.h"
 #include "nmt/metrics/ter.h"
 #include "nmt/metrics/text_lines.h"
+#include "nmt/tensor/platform.h"
 
 namespace metrics = nmt::metrics;
 
@@ -373,7 +374,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
       std::cout << kUsage << kHelp;
       return std::nullopt;
     } else if (name == "--version") {
-      std::cout << "nmt-bleu (sacreBLEU " << metrics::kSacrebleuVersion << " compatible)\n";
+      std::cout << nmt::platform::version_text("nmt-bleu") << "sacreBLEU " << metrics::kSacrebleuVersion
+                << " compatible\n";
       return std::nullopt;
     }
   }

@@ -30,6 +30,7 @@
 #include "corpora/parallel_corpus.h"
 #include "tokenizer/cached_encoder.h"
 #include "tokenizer/tokenizer.h"
+#include "version_option.h"
 
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
@@ -118,6 +119,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> sample_source(cons
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-corpus-bench")) return 0;
   std::size_t pairs = 5'000'000, max_tokens = 4096;
   int vocab = 8000;
   unsigned threads = std::thread::hardware_concurrency();
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
   po::options_description options("nmt-corpus-bench: read, encode and batch a synthetic WMT-sized corpus");
   options.add_options()
       ("help,h", "this help")
+      ("version", "the version, OpenBLAS core and CPU features")
       ("pairs,n", po::value(&pairs)->default_value(pairs), "sentence pairs in the synthetic corpus")
       ("threads,t", po::value(&threads)->default_value(threads), "encoding threads")
       ("multi30k", po::value(&multi30k)->default_value(multi30k), "folder with Multi30k train.{de,en} to sample from")

@@ -9,15 +9,17 @@
 #include <vector>
 
 #include "nmt/train/training_curves.h"
+#include "version_option.h"
 
 namespace {
 constexpr const char* kUsage =
     "usage: nmt-plot -o OUT.svg [--x updates|minutes] LOG.jsonl [LOG.jsonl ...]\n"
     "Draws the training loss and validation BLEU of nmt-train runs (their log.jsonl) as one SVG;\n"
-    "each run is labelled with its folder's name.\n";
+    "each run is labelled with its folder's name. --version: the version.\n";
 }
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-plot")) return 0;
   std::string output;
   auto axis = nmt::train::CurveAxis::updates;
   std::vector<std::string> logs;

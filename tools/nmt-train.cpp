@@ -10,8 +10,10 @@
 #include "nmt/train/options.h"
 #include "nmt/train/stop_signals.h"
 #include "nmt/train/trainer.h"
+#include "version_option.h"
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-train")) return 0;
   nmt::train::ParsedCommandLine parsed;
   try {
     parsed = nmt::train::parse_train_command_line(argc, argv);

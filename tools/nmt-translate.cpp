@@ -26,6 +26,7 @@
 #include "nmt/search/line_reader.h"
 #include "nmt/search/translator.h"
 #include "nmt/tensor/threading.h"
+#include "version_option.h"
 
 namespace po = boost::program_options;
 
@@ -52,6 +53,7 @@ po::options_description describe(Settings& s) {
   po::options_description o("nmt-translate -m MODEL [options] < input > output\nOptions");
   o.add_options()
       ("help,h", "print this help")
+      ("version", "print the version, the OpenBLAS core in use and the CPU's features")
       ("model,m", po::value(&s.model), "model file written by nmt-train (required)")
       ("input,i", po::value(&s.input), "read this file instead of stdin")
       ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
@@ -217,6 +219,7 @@ int run(const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-translate")) return 0;
   Settings settings;
   try {
     bool help = false;

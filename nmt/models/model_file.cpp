@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <streambuf>
 #include <system_error>
@@ -243,6 +244,29 @@ void write_all(int fd, const char* data, std::size_t size, std::size_t offset) {
 }
 
 }  // namespace
+
+int64_t ModelFileSummary::parameter_count() const {
+  int64_t total = 0;
+  for (const ParameterShape& p : parameters) {
+    int64_t n = 1;
+    for (int64_t d : p.dims) n *= d;
+    total += n;
+  }
+  return total;
+}
+
+ModelFileSummary inspect_model_file(const std::string& path) {
+  Contents contents = read_contents(path);
+  ModelFileSummary summary;
+  char header[12] = {};
+  std::ifstream(path, std::ios::binary).read(header, sizeof header);  // checked by read_contents
+  std::memcpy(&summary.format_version, header + 8, 4);
+  summary.file_bytes = std::filesystem::file_size(path);
+  summary.model_config = std::move(contents.model_config);
+  summary.info = std::move(contents.info);
+  for (const SavedParameter& p : contents.parameters) summary.parameters.push_back({p.name, p.dims});
+  return summary;
+}
 
 text::Tokenizer LoadedModel::tokenizer() const {
   if (!vocabulary) throw ModelFileError("the model file holds no subword vocabulary");

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nmt/models/encoder_decoder.h"
 #include "tokenizer/normalizer.h"
@@ -71,6 +72,22 @@ ModelFileInfo load_parameters_into(const std::string& path, EncoderDecoder& mode
 
 // The configuration stored in a file, without reading the parameters into a model.
 ModelConfig read_model_config(const std::string& path);
+
+// Everything in a model file except the parameters' values, without building the model (what
+// nmt-model-info shows). Checks the file as load_model does.
+struct ModelFileSummary {
+  uint32_t format_version = 0;
+  uint64_t file_bytes = 0;
+  std::map<std::string, std::string> model_config;  // ModelConfig::to_map()
+  ModelFileInfo info;
+  struct ParameterShape {
+    std::string name;
+    std::vector<int64_t> dims;
+  };
+  std::vector<ParameterShape> parameters;  // in the file's order
+  int64_t parameter_count() const;
+};
+ModelFileSummary inspect_model_file(const std::string& path);
 
 // Writes bytes to path through a temporary file in the same directory, fsync and rename.
 // On any failure the temporary file is removed, the previous file at `path` is untouched, and a

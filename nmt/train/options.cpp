@@ -390,6 +390,7 @@ po::options_description describe(bool with_general) {
   if (with_general) {
     po::options_description general("general");
     general.add_options()("help,h", "print this help and exit")(
+        "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
         "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
                                             "the command line wins");
     all.add(general);

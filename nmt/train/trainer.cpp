@@ -24,6 +24,7 @@
 #include "nmt/tensor/blas.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
+#include "nmt/train/file_fingerprint.h"
 #include "nmt/train/progress.h"
 #include "nmt/train/schedule.h"
 #include "nmt/train/stop_signals.h"
@@ -97,6 +98,7 @@ class Run {
   std::unique_ptr<Validator> validator_;
   std::vector<Parameter> parameters_;
   std::vector<corpora::Batch> batches_;  // reused every update
+  std::map<std::string, std::string> recorded_options_;  // the options as model files record them
   TrainingState state_;                  // counters, best score, history (the rest lives in the objects)
   Clock::time_point run_start_;
   int64_t run_start_update_ = 0;
@@ -239,6 +241,7 @@ void Run::prepare() {
   batcher_ = std::make_unique<corpora::Batcher>(data_.train, batching, position);
   validator_ = std::make_unique<Validator>(data_.valid, data_.bleu_sources, data_.bleu_references, *data_.tokenizer,
                                            o_.beam, o_.valid_batch_tokens);
+  recorded_options_ = recorded_options(o_.effective);
 
   const auto& config = model_->config();
   out_ << "model: " << config.type << ", " << model_->parameters().count() << " parameters";
@@ -401,7 +404,8 @@ TrainingState Run::current_state() const {
 
 ModelFileInfo Run::file_info(bool with_state) const {
   ModelFileInfo info;
-  info.training_config = o_.effective;
+  info.training_config = recorded_options_;  // no paths of this machine (file_fingerprint.h)
+  info.training_config["updates"] = std::to_string(state_.updates);
   info.normalization = data_.normalization;
   info.subword_model = data_.vocabulary->to_bytes();
   if (with_state) info.training_state = current_state().serialize();

@@ -136,6 +136,18 @@ TEST_CASE("nmt-train end to end: own vocabulary, validation, model file, config 
   CHECK(model.info.training_config.at("max-updates") == "6");
   CHECK(model.info.training_config.at("warmup") == "4");  // from the file
   CHECK(model.info.training_config.at("valid-metric") == "loss");
+  CHECK(model.info.training_config.at("updates") == "6");
+  // The data is identified by file name, line count and checksum; no path of this machine is kept.
+  CHECK(model.info.training_config.at("train-source") == "train.de");
+  CHECK(model.info.training_config.at("train-source-lines") == "300");
+  CHECK(model.info.training_config.at("valid-target-lines") == "30");
+  CHECK(model.info.training_config.at("train-target-fnv1a64").size() == 16);
+  CHECK(model.info.training_config.at("config") == "recipe.ini");
+  CHECK(model.info.training_config.count("model-dir") == 0);
+  CHECK(model.info.training_config.count("data-dir") == 0);
+  const std::string bytes = read_text(model_dir / "model.bin");
+  for (const fs::path& machine_path : {dir, data_dir(), fs::path(NMT_BINARY_DIR)})
+    CHECK_MESSAGE(bytes.find(machine_path.string()) == std::string::npos, machine_path);
   CHECK(model.model->config().d_model == 32);
   CHECK(model.vocabulary->vocab_size() == 500);
 }

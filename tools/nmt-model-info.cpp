@@ -1,0 +1,126 @@
+// nmt-model-info: what a model or checkpoint file holds, without building the model: the
+// architecture and its settings, the parameters, the vocabulary and its normalisation, and the
+// training options and update count. Text for people, --json for programs.
+//   nmt-model-info FILE [--json] [--parameters]
+// Exit status: 0; 1 when the file cannot be read (the message says why); 2 bad options.
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "nmt/models/model_file.h"
+#include "nmt/train/progress.h"
+#include "tokenizer/subword_model.h"
+#include "version_option.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: nmt-model-info FILE [--json] [--parameters]\n"
+    "Shows what a model or checkpoint file holds without loading it for translation: architecture\n"
+    "and settings, parameters (--parameters: every tensor's name and shape), vocabulary size and\n"
+    "normalisation, training options and update count. --json: one JSON object. --version: the version.\n";
+
+std::string shape_text(const std::vector<int64_t>& dims) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+std::string json_object(const std::map<std::string, std::string>& values) {
+  nmt::train::JsonLine object;
+  for (const auto& [key, value] : values) object.add(key, value);
+  return object.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (nmt::tools::answered_version(argc, argv, "nmt-model-info")) return 0;
+  std::string path;
+  bool json = false, list_parameters = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else if (arg == "--json") {
+      json = true;
+    } else if (arg == "--parameters") {
+      list_parameters = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::cerr << "nmt-model-info: unknown option '" << arg << "'\n" << kUsage;
+      return 2;
+    } else if (path.empty()) {
+      path = arg;
+    } else {
+      std::cerr << "nmt-model-info: one file at a time ('" << path << "' and '" << arg << "')\n";
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  try {
+    const nmt::ModelFileSummary file = nmt::inspect_model_file(path);
+    const int vocabulary = file.info.subword_model.empty()
+                               ? 0
+                               : nmt::text::SubwordModel::from_bytes(file.info.subword_model).vocab_size();
+    std::string normalization = file.info.normalization.serialize();
+    while (!normalization.empty() && std::isspace(static_cast<unsigned char>(normalization.back())))
+      normalization.pop_back();
+    const bool checkpoint = !file.info.training_state.empty();
+    const auto updates = file.info.training_config.find("updates");
+    const std::string model_type = file.model_config.count("type") ? file.model_config.at("type") : "?";
+    if (json) {
+      std::string shapes = "[";
+      for (std::size_t i = 0; i < file.parameters.size() && list_parameters; ++i)
+        shapes += (i ? ", " : "") + nmt::train::JsonLine()
+                                        .add("name", file.parameters[i].name)
+                                        .add_raw("shape", shape_text(file.parameters[i].dims))
+                                        .str();
+      shapes += "]";
+      nmt::train::JsonLine parameters;
+      parameters.add("count", file.parameter_count()).add("tensors", static_cast<int64_t>(file.parameters.size()));
+      if (list_parameters) parameters.add_raw("shapes", shapes);
+      std::cout << nmt::train::JsonLine()
+                       .add("file", path)
+                       .add("format_version", static_cast<int64_t>(file.format_version))
+                       .add("bytes", static_cast<int64_t>(file.file_bytes))
+                       .add("checkpoint", checkpoint)
+                       .add("type", model_type)
+                       .add_raw("model", json_object(file.model_config))
+                       .add_raw("parameters", parameters.str())
+                       .add_raw("vocabulary", nmt::train::JsonLine()
+                                                  .add("size", vocabulary)
+                                                  .add("normalization", normalization)
+                                                  .str())
+                       .add_raw("training", json_object(file.info.training_config))
+                       .str()
+                << "\n";
+      return 0;
+    }
+    std::printf("%s: nmt %s, format version %u, %.1f MB\n", path.c_str(), checkpoint ? "checkpoint" : "model file",
+                file.format_version, double(file.file_bytes) / 1e6);
+    std::printf("architecture: %s\n", model_type.c_str());
+    for (const auto& [key, value] : file.model_config)
+      if (key != "type") std::printf("  %s = %s\n", key.c_str(), value.c_str());
+    std::printf("parameters: %lld in %zu tensors\n", static_cast<long long>(file.parameter_count()),
+                file.parameters.size());
+    if (list_parameters)
+      for (const auto& p : file.parameters) std::printf("  %s %s\n", p.name.c_str(), shape_text(p.dims).c_str());
+    if (vocabulary > 0)
+      std::printf("vocabulary: %d SentencePiece pieces (joint, source and target); normalisation: %s\n", vocabulary,
+                  normalization.c_str());
+    else
+      std::printf("vocabulary: none in this file\n");
+    std::printf("training: %s updates\n", updates == file.info.training_config.end() ? "?" : updates->second.c_str());
+    for (const auto& [key, value] : file.info.training_config)
+      if (key != "updates") std::printf("  %s = %s\n", key.c_str(), value.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "nmt-model-info: " << e.what() << std::endl;
+    return 1;
+  }
+}
