@@ -3,6 +3,9 @@
 #   libnmt-dev  include/nmt/{nmt,tokenizer,corpora}/*.h     the library (component "dev"):
 #               lib/libnmt_*.a, lib/cmake/nmt/ (find_package(nmt) -> nmt::nmt), lib/pkgconfig/nmt.pc
 include(GNUInstallDirs)
+# Installed tools keep the path of the OpenMP build of OpenBLAS that they were linked with: through
+# the default alternative they could get the pthread build, which is much slower (CMakeLists.txt).
+set(CMAKE_INSTALL_RPATH_USE_LINK_PATH TRUE)
 include(CMakePackageConfigHelpers)
 
 set(nmt_layer_libraries nmt_train nmt_search nmt_models nmt_layers nmt_corpora nmt_tokenizer
@@ -57,6 +60,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # nmt_0.1.0_amd64.deb, libnmt-dev_0.1.0
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME nmt)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_TOOLS_PACKAGE_DEPENDS "libopenblas0-openmp")  # the build it links (see RPATH above)
 set(CPACK_DEBIAN_TOOLS_DESCRIPTION "neural machine translation on CPUs: the tools
  nmt-train, nmt-translate, nmt-bleu (sacreBLEU's scores), nmt-average, nmt-plot, nmt-model-info
  and the benchmarks: Transformer and RNN (Bahdanau, Luong) encoder-decoders on CPUs.")

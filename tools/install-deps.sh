@@ -3,7 +3,8 @@
 # Idempotent and quiet when nothing is missing. Run as root (or with sudo available).
 set -euo pipefail
 packages=(cmake g++ make pkg-config libopenblas-openmp-dev libboost-program-options-dev
-          libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev)
+          libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev
+          dpkg-dev file)  # dpkg-dev, file: cpack -G DEB (dpkg-shlibdeps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
