@@ -47,6 +47,7 @@
 #include "nmt/tensor/init.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
+#include "json_record.h"
 #include "version_option.h"
 
 // ---- heap allocation counting ----------------------------------------------------------------
@@ -164,38 +165,7 @@ std::vector<double> time_calls(const std::vector<std::function<void()>>& fs, con
   return best;
 }
 
-// One JSON object on one line.
-class Json {
- public:
-  explicit Json(const std::string& name) { add("name", name); }
-  Json& add(const std::string& key, const std::string& value) {
-    item(key);
-    text_ += "\"" + value + "\"";
-    return *this;
-  }
-  Json& add(const std::string& key, const char* value) { return add(key, std::string(value)); }
-  Json& add(const std::string& key, double value) {
-    item(key);
-    char buf[64];
-    const double a = std::abs(value);
-    std::snprintf(buf, sizeof buf, value == std::floor(value) ? "%.0f" : a >= 100 ? "%.1f" : "%.4g", value);
-    text_ += buf;
-    return *this;
-  }
-  Json& add(const std::string& key, int64_t value) { return add(key, static_cast<double>(value)); }
-  Json& add(const std::string& key, int value) { return add(key, static_cast<double>(value)); }
-  void print() {
-    std::printf("%s}\n", text_.c_str());
-    std::fflush(stdout);
-  }
-
- private:
-  void item(const std::string& key) {
-    text_ += text_.empty() ? "{" : ", ";
-    text_ += "\"" + key + "\": ";
-  }
-  std::string text_;
-};
+using nmt::tools::JsonRecord;
 
 Tensor random(const Shape& shape, Generator& gen) { return init::uniform(shape, 1.f, gen); }
 
@@ -229,13 +199,12 @@ void bench_matmul(const Options& o) {
          }},
         o);
     const double flop = 2.0 * c.m * c.n * c.k;
-    Json("matmul")
+    JsonRecord("name", "matmul")
         .add("shape_mxnxk", shape)
         .add("gflops", flop / t[0] / 1e9)
         .add("sgemm_gflops", flop / t[1] / 1e9)
         .add("ratio_vs_sgemm", t[1] / t[0])
-        .add("threads", num_threads())
-        .print();
+        .add("threads", num_threads());
   }
   // Attention-like: 32 x 8 heads, each [32 x 32] x [32 x 64] (M x K times K x N).
   if (o.wants("batched_matmul")) {
@@ -255,13 +224,12 @@ void bench_matmul(const Options& o) {
                          }},
                         o);
     const double flop = 2.0 * count * m * n * k;
-    Json("batched_matmul")
+    JsonRecord("name", "batched_matmul")
         .add("shape_bxmxnxk", "256x32x64x32")
         .add("gflops", flop / t[0] / 1e9)
         .add("sgemm_gflops", flop / t[1] / 1e9)
         .add("ratio_vs_sgemm", t[1] / t[0])
-        .add("threads", num_threads())
-        .print();
+        .add("threads", num_threads());
   }
 }
 
@@ -274,7 +242,7 @@ void bench_matmul(const Options& o) {
 void bench_gemm_bf16(const Options& o) {
   if (!o.wants("gemm_bf16")) return;
   if (!blas::bf16_supported()) {
-    Json("gemm_bf16").add("skipped", "this CPU has no AVX512-BF16").print();
+    JsonRecord("name", "gemm_bf16").add("skipped", "this CPU has no AVX512-BF16");
     return;
   }
   struct Case { const char* name; bool ta, tb; int64_t m, n, k; bool weight; };
@@ -300,14 +268,13 @@ void bench_gemm_bf16(const Options& o) {
     scope.reset();
     blas::set_precision(blas::Precision::fp32);
     const double flop = 2.0 * c.m * c.n * c.k;
-    Json("gemm_bf16")
+    JsonRecord("name", "gemm_bf16")
         .add("product", c.name)
         .add("shape_mxnxk", std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k))
         .add("fp32_gflops", flop / t[0] / 1e9)
         .add("bf16_gflops", flop / t[1] / 1e9)
         .add("ratio_vs_fp32", t[0] / t[1])
-        .add("threads", num_threads())
-        .print();
+        .add("threads", num_threads());
   }
 }
 
@@ -320,15 +287,14 @@ void report_bandwidth(const std::string& name, const std::string& pass, const st
   const std::size_t half = static_cast<std::size_t>(bytes / 2);
   std::vector<char> src(half, 1), dst(half, 0);
   auto t = time_calls({op, [&] { std::memcpy(dst.data(), src.data(), half); }}, o);
-  Json(name)
+  JsonRecord("name", name)
       .add("pass", pass)
       .add("shape", shape)
       .add("bytes", bytes)
       .add("gbs", bytes / t[0] / 1e9)
       .add("memcpy_gbs", bytes / t[1] / 1e9)
       .add("ratio_vs_memcpy", t[1] / t[0])
-      .add("threads", num_threads())
-      .print();
+      .add("threads", num_threads());
 }
 
 void bench_fused(const Options& o) {
@@ -401,15 +367,14 @@ void report_training(const std::string& name, const std::string& model, int64_t 
   const double pool = static_cast<double>(MemoryPool::global().stats().system_allocations - pool_before) / counted;
   float loss = 0;
   auto t = time_calls({[&] { loss = step(); }}, o);
-  Json(name)
+  JsonRecord("name", name)
       .add("model", model)
       .add("ms_per_step", t[0] * 1e3)
       .add("tokens_per_s", tokens / t[0])
       .add("allocations_per_step", kCounting ? heap : -1.0)
       .add("pool_system_allocations_per_step", pool)
       .add("loss", loss)
-      .add("threads", num_threads())
-      .print();
+      .add("threads", num_threads());
 }
 
 std::vector<int32_t> random_ids(int64_t count, int64_t vocab, Generator& gen) {
@@ -529,14 +494,13 @@ int main(int argc, char** argv) {
   // OpenMP keep separate thread pools, and OpenMP workers spinning after a region slow down the
   // GEMMs that follow when there are few cores.
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
-  Json("config")
+  JsonRecord("name", "config")
       .add("threads", num_threads())
       .add("quick", o.quick ? "yes" : "no")
       .add("clock", o.cpu_time ? "process_cpu" : "wall")
       .add("openblas", openblas_get_config())
       .add("omp_wait_policy", wait_policy ? wait_policy : "default")
-      .add("heap_counting", kCounting ? "yes" : "no")
-      .print();
+      .add("heap_counting", kCounting ? "yes" : "no");
   try {
     bench_matmul(o);
     bench_gemm_bf16(o);

@@ -30,6 +30,7 @@
 #include "corpora/parallel_corpus.h"
 #include "tokenizer/cached_encoder.h"
 #include "tokenizer/tokenizer.h"
+#include "json_record.h"
 #include "version_option.h"
 
 namespace fs = std::filesystem;
@@ -63,23 +64,7 @@ double peak_rss_gib() {
   return double(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB on Linux
 }
 
-// One line of JSON: {"stage": "...", "key": value, ...}
-class JsonLine {
- public:
-  explicit JsonLine(const std::string& stage) { out_ << "{\"stage\": \"" << stage << "\""; }
-  JsonLine& add(const std::string& key, double value) {
-    out_ << ", \"" << key << "\": " << value;
-    return *this;
-  }
-  JsonLine& add(const std::string& key, const std::string& value) {
-    out_ << ", \"" << key << "\": \"" << value << "\"";
-    return *this;
-  }
-  ~JsonLine() { std::cout << out_.str() << "}" << std::endl; }
-
- private:
-  std::ostringstream out_;
-};
+using nmt::tools::JsonRecord;
 
 std::vector<std::string> read_lines(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -176,7 +161,7 @@ int main(int argc, char** argv) {
       }
       if (!source_out || !target_out) throw std::runtime_error(work.string() + ": cannot write the synthetic corpus");
     }
-    JsonLine("generate")
+    JsonRecord("stage", "generate")
         .add("pairs", double(pairs))
         .add("megabytes", double(fs::file_size(source_path) + fs::file_size(target_path)) / 1e6)
         .add("seconds", seconds_since(start));
@@ -195,7 +180,7 @@ int main(int argc, char** argv) {
       model = std::make_shared<const nmt::text::SubwordModel>(
           nmt::text::SubwordModel::train({source_path, target_path}, training, normalizer));
     }
-    JsonLine(model_path.empty() ? "train_sentencepiece" : "load_sentencepiece")
+    JsonRecord("stage", model_path.empty() ? "train_sentencepiece" : "load_sentencepiece")
         .add("vocab", double(model->vocab_size()))
         .add("seconds", seconds_since(start));
     const nmt::text::Tokenizer tokenizer(model);
@@ -222,7 +207,7 @@ int main(int argc, char** argv) {
         pieces += ids.size();
       }
       const double seconds = seconds_since(start), cpu = thread_cpu_seconds() - cpu_start;
-      JsonLine(use_cache ? "encode_one_core_word_cache" : "encode_one_core_sentencepiece")
+      JsonRecord("stage", use_cache ? "encode_one_core_word_cache" : "encode_one_core_sentencepiece")
           .add("sentences", double(sample))
           .add("sentences_per_cpu_second", double(sample) / cpu)
           .add("sentences_per_wall_second", double(sample) / seconds)
@@ -238,7 +223,7 @@ int main(int argc, char** argv) {
         nmt::corpora::read_parallel_corpus(source_path, target_path, tokenizer, tokenizer, reading);
     const double seconds = seconds_since(start), cpu = cpu_seconds() - cpu_before;
     const double sentences = 2.0 * double(corpus.counts.read);
-    JsonLine("read_and_encode")
+    JsonRecord("stage", "read_and_encode")
         .add("threads", double(threads))
         .add("pairs_read", double(corpus.counts.read))
         .add("pairs_kept", double(corpus.counts.kept))
@@ -264,7 +249,7 @@ int main(int argc, char** argv) {
       covered += batch->batch_size;
     }
     const double batching = seconds_since(start);
-    JsonLine("batch_epoch")
+    JsonRecord("stage", "batch_epoch")
         .add("max_target_tokens", double(max_tokens))
         .add("batches", double(batches))
         .add("pairs", double(covered))

@@ -1,7 +1,7 @@
 // Every case and check of the sacreBLEU 2.6.0 test vectors (tests/data/sacrebleu, see its
 // README.md): corpus and sentence scores, statistics, signatures, the text lines sacreBLEU
 // prints, and the tokenised lines of the synthetic cases. Read through the library; the command
-// line is tested in cli_test.cpp.
+// line is tested in test_cli.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
