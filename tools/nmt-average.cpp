@@ -10,6 +10,7 @@
 
 #include "nmt/models/checkpoint_averaging.h"
 #include "nmt/train/checkpoint.h"
+#include "command_line.h"
 #include "version_option.h"
 
 namespace {
@@ -26,29 +27,26 @@ int main(int argc, char** argv) {
   std::string output;
   int last = 0;
   std::vector<std::string> inputs;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
-    } else if ((arg == "-o" || arg == "--output") && i + 1 < argc) {
-      output = argv[++i];
-    } else if (arg == "--last" && i + 1 < argc) {
-      try {
-        last = std::stoi(argv[++i]);
-      } catch (const std::exception&) {
-        last = 0;
+  try {
+    nmt::tools::CommandLine args(argc, argv);
+    while (!args.empty()) {
+      const std::string arg = args.next();
+      if (arg == "-h" || arg == "--help") {
+        std::cout << kUsage;
+        return 0;
+      } else if (arg == "-o" || arg == "--output") {
+        output = args.value(arg);
+      } else if (arg == "--last") {
+        last = args.positive_integer(arg);
+      } else if (nmt::tools::CommandLine::is_option(arg)) {
+        throw nmt::tools::CommandLine::unknown(arg);
+      } else {
+        inputs.push_back(arg);
       }
-      if (last < 1) {
-        std::cerr << "nmt-average: --last needs a positive number, not '" << argv[i] << "'\n";
-        return 2;
-      }
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::cerr << "nmt-average: unknown option '" << arg << "'\n" << kUsage;
-      return 2;
-    } else {
-      inputs.push_back(arg);
     }
+  } catch (const nmt::tools::UsageError& e) {
+    std::cerr << "nmt-average: " << e.what() << "\n" << kUsage;
+    return 2;
   }
   if (output.empty() || inputs.empty() || (last > 0 && inputs.size() != 1)) {
     std::cerr << kUsage;

@@ -47,6 +47,7 @@
 #include "nmt/tensor/init.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
+#include "command_line.h"
 #include "json_record.h"
 #include "version_option.h"
 
@@ -473,20 +474,29 @@ void bench_training(const Options& o) {
 int main(int argc, char** argv) {
   if (nmt::tools::answered_version(argc, argv, "nmt-bench")) return 0;
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--threads" && i + 1 < argc) {
-      o.threads = std::atoi(argv[++i]);
-    } else if (arg == "--quick") {
-      o.quick = true;
-    } else if (arg == "--cpu-time") {
-      o.cpu_time = true;
-    } else if (arg == "--only" && i + 1 < argc) {
-      o.only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: nmt-bench [--threads N] [--quick] [--cpu-time] [--only SUBSTRING] [--version]\n");
-      return arg == "--help" || arg == "-h" ? 0 : 2;
+  constexpr const char* kUsage = "usage: nmt-bench [--threads N] [--quick] [--cpu-time] [--only SUBSTRING] [--version]\n";
+  try {
+    nmt::tools::CommandLine args(argc, argv);
+    while (!args.empty()) {
+      const std::string arg = args.next();
+      if (arg == "-h" || arg == "--help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+      } else if (arg == "--threads") {
+        o.threads = args.positive_integer(arg);
+      } else if (arg == "--quick") {
+        o.quick = true;
+      } else if (arg == "--cpu-time") {
+        o.cpu_time = true;
+      } else if (arg == "--only") {
+        o.only = args.value(arg);
+      } else {
+        throw nmt::tools::CommandLine::unknown(arg);
+      }
     }
+  } catch (const nmt::tools::UsageError& e) {
+    std::fprintf(stderr, "nmt-bench: %s\n%s", e.what(), kUsage);
+    return 2;
   }
   set_num_threads(o.threads);
   g_cpu_clock = o.cpu_time;

@@ -11,6 +11,7 @@
 #include "nmt/models/model_file.h"
 #include "nmt/train/progress.h"
 #include "tokenizer/subword_model.h"
+#include "command_line.h"
 #include "version_option.h"
 
 namespace {
@@ -39,24 +40,28 @@ int main(int argc, char** argv) {
   if (nmt::tools::answered_version(argc, argv, "nmt-model-info")) return 0;
   std::string path;
   bool json = false, list_parameters = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
-    } else if (arg == "--json") {
-      json = true;
-    } else if (arg == "--parameters") {
-      list_parameters = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::cerr << "nmt-model-info: unknown option '" << arg << "'\n" << kUsage;
-      return 2;
-    } else if (path.empty()) {
-      path = arg;
-    } else {
-      std::cerr << "nmt-model-info: one file at a time ('" << path << "' and '" << arg << "')\n";
-      return 2;
+  try {
+    nmt::tools::CommandLine args(argc, argv);
+    while (!args.empty()) {
+      const std::string arg = args.next();
+      if (arg == "-h" || arg == "--help") {
+        std::cout << kUsage;
+        return 0;
+      } else if (arg == "--json") {
+        json = true;
+      } else if (arg == "--parameters") {
+        list_parameters = true;
+      } else if (nmt::tools::CommandLine::is_option(arg)) {
+        throw nmt::tools::CommandLine::unknown(arg);
+      } else if (!path.empty()) {
+        throw nmt::tools::UsageError("one file at a time ('" + path + "' and '" + arg + "')");
+      } else {
+        path = arg;
+      }
     }
+  } catch (const nmt::tools::UsageError& e) {
+    std::cerr << "nmt-model-info: " << e.what() << "\n" << kUsage;
+    return 2;
   }
   if (path.empty()) {
     std::cerr << kUsage;

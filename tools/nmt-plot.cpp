@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nmt/train/training_curves.h"
+#include "command_line.h"
 #include "version_option.h"
 
 namespace {
@@ -23,26 +24,29 @@ int main(int argc, char** argv) {
   std::string output;
   auto axis = nmt::train::CurveAxis::updates;
   std::vector<std::string> logs;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
-    } else if ((arg == "-o" || arg == "--output") && i + 1 < argc) {
-      output = argv[++i];
-    } else if (arg == "--x" && i + 1 < argc) {
-      const std::string x = argv[++i];
-      if (x == "minutes") axis = nmt::train::CurveAxis::minutes;
-      else if (x != "updates") {
-        std::cerr << "nmt-plot: --x must be updates or minutes, not '" << x << "'\n";
-        return 2;
+  try {
+    nmt::tools::CommandLine args(argc, argv);
+    while (!args.empty()) {
+      const std::string arg = args.next();
+      if (arg == "-h" || arg == "--help") {
+        std::cout << kUsage;
+        return 0;
+      } else if (arg == "-o" || arg == "--output") {
+        output = args.value(arg);
+      } else if (arg == "--x") {
+        const std::string x = args.value(arg);
+        if (x != "updates" && x != "minutes")
+          throw nmt::tools::UsageError("--x must be updates or minutes, not '" + x + "'");
+        axis = x == "minutes" ? nmt::train::CurveAxis::minutes : nmt::train::CurveAxis::updates;
+      } else if (nmt::tools::CommandLine::is_option(arg)) {
+        throw nmt::tools::CommandLine::unknown(arg);
+      } else {
+        logs.push_back(arg);
       }
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::cerr << "nmt-plot: unknown option '" << arg << "'\n" << kUsage;
-      return 2;
-    } else {
-      logs.push_back(arg);
     }
+  } catch (const nmt::tools::UsageError& e) {
+    std::cerr << "nmt-plot: " << e.what() << "\n" << kUsage;
+    return 2;
   }
   if (output.empty() || logs.empty()) {
     std::cerr << kUsage;
