@@ -17,7 +17,6 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,6 +25,7 @@
 #include "nmt/metrics/bleu.h"
 #include "nmt/metrics/chrf.h"
 #include "nmt/metrics/errors.h"
+#include "nmt/metrics/report.h"
 #include "nmt/metrics/score.h"
 #include "nmt/metrics/ter.h"
 #include "nmt/metrics/text_lines.h"
@@ -473,47 +473,6 @@ Corpus read_corpus(const Options& opt) {
 // ---------------------------------------------------------------------------------------------
 // Scoring and printing.
 
-// utils.print_single_results.
-void print_single_results(const std::vector<std::string>& results, const Options& opt) {
-  if (opt.format == "json") {
-    if (results.size() > 1) {
-      std::string joined;
-      for (std::size_t i = 0; i < results.size(); ++i) joined += (i ? ",\n" : "") + results[i];
-      std::cout << "[\n" << joined << "\n]\n";
-    } else {
-      std::cout << results[0] << "\n";
-    }
-    return;
-  }
-  if (results.size() == 1) {
-    std::cout << results[0] << "\n";
-    return;
-  }
-  // Align the lines at their '=' sign (score-only lines have none and print as they are).
-  std::vector<std::size_t> lens;
-  std::vector<std::string> aligned;
-  for (const auto& line : results) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) {
-      std::cout << line << "\n";
-    } else {
-      lens.push_back(eq - 1);
-      aligned.push_back(line);
-    }
-  }
-  std::size_t width = 0;
-  for (const auto len : lens) width = std::max(width, len);
-  for (std::size_t i = 0; i < aligned.size(); ++i)
-    std::cout << std::string(width - lens[i], ' ') << aligned[i] << "\n";
-}
-
-std::string format_result(const metrics::Score& score, const metrics::Signature& sig,
-                           const Options& opt, bool is_json) {
-  if (opt.score_only) return metrics::format_fixed(score.score, opt.width);
-  if (is_json) return metrics::format_json(score, sig, opt.width);
-  return metrics::format_text(score, sig.format(opt.short_signature), opt.width);
-}
-
 void warn_if_tokenized(const Corpus& corpus, const Options& opt) {
   if (opt.force || opt.quiet) return;
   std::size_t count = 0;
@@ -530,64 +489,19 @@ int run(const Options& opt) {
   const auto started = std::chrono::steady_clock::now();
   const std::clock_t cpu_started = std::clock();
   const Corpus corpus = read_corpus(opt);
-  const int nrefs = static_cast<int>(corpus.references.size());
   if (std::find(opt.metrics.begin(), opt.metrics.end(), "bleu") != opt.metrics.end())
     warn_if_tokenized(corpus, opt);
-
-  if (opt.sentence_level) {
-    const std::string& metric = opt.metrics.front();
-    std::vector<std::string_view> refs(corpus.references.size());
-    std::string out;
-    std::optional<metrics::Bleu> bleu;
-    std::optional<metrics::Chrf> chrf;
-    std::optional<metrics::Ter> ter;
-    std::string sig;
-    if (metric == "bleu") {
-      bleu.emplace(opt.bleu);
-      sig = bleu->signature(nrefs).format(opt.short_signature);
-    } else if (metric == "chrf") {
-      chrf.emplace(opt.chrf);
-      sig = chrf->signature(nrefs).format(opt.short_signature);
-    } else {
-      ter.emplace(opt.ter);
-      sig = ter->signature(nrefs).format(opt.short_signature);
-    }
-    for (std::size_t i = 0; i < corpus.hypotheses.size(); ++i) {
-      for (std::size_t k = 0; k < refs.size(); ++k) refs[k] = corpus.references[k][i];
-      metrics::Score score;
-      if (bleu)
-        score = bleu->sentence_score(corpus.hypotheses[i], refs).as_score();
-      else if (chrf)
-        score = chrf->score(chrf->segment_statistics(corpus.hypotheses[i], refs));
-      else
-        score = metrics::Ter::score(ter->segment_statistics(corpus.hypotheses[i], refs));
-      out += opt.score_only ? metrics::format_fixed(score.score, opt.width)
-                            : metrics::format_text(score, sig, opt.width);
-      out += '\n';
-    }
-    std::cout << out;
-  } else {
-    // Metrics in sacreBLEU's order (sorted names: BLEU, CHRF, TER).
-    const std::set<std::string> names(opt.metrics.begin(), opt.metrics.end());
-    const bool is_json = opt.format == "json";
-    std::vector<std::string> results;
-    for (const auto& name : names) {
-      if (name == "bleu") {
-        metrics::Bleu bleu(opt.bleu);
-        const auto score = bleu.corpus_score(corpus.hypotheses, corpus.references);
-        results.push_back(format_result(score.as_score(), bleu.signature(nrefs), opt, is_json));
-      } else if (name == "chrf") {
-        metrics::Chrf chrf(opt.chrf);
-        const auto stats = chrf.corpus_statistics(corpus.hypotheses, corpus.references);
-        results.push_back(format_result(chrf.score(stats), chrf.signature(nrefs), opt, is_json));
-      } else {
-        metrics::Ter ter(opt.ter);
-        const auto stats = ter.corpus_statistics(corpus.hypotheses, corpus.references);
-        results.push_back(format_result(metrics::Ter::score(stats), ter.signature(nrefs), opt, is_json));
-      }
-    }
-    print_single_results(results, opt);
-  }
+  metrics::ReportOptions report;
+  report.metrics = opt.metrics;
+  report.bleu = opt.bleu;
+  report.chrf = opt.chrf;
+  report.ter = opt.ter;
+  report.format = opt.format;
+  report.score_only = opt.score_only;
+  report.width = opt.width;
+  report.short_signature = opt.short_signature;
+  std::cout << (opt.sentence_level ? metrics::sentence_report(corpus.hypotheses, corpus.references, report)
+                                   : metrics::corpus_report(corpus.hypotheses, corpus.references, report));
   std::cout.flush();
 
   if (opt.time) {
