@@ -26,7 +26,6 @@ class RnnSeq2Seq : public EncoderDecoder {
   Var logits(const Tensor& source, const Tensor& target_input, bool training) override;
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
-  void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   // No attention: weights spread evenly over the real source positions.
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
 

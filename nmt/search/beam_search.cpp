@@ -90,6 +90,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
+  state->keep_attention = options.attention;
   SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);
 
   // The model's state holds the sentences not yet done: slot i is sentence active[i], its rows
@@ -231,7 +232,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
     bool all_done = true;
     for (int b : active) all_done &= done[b] != 0;
     if (all_done) break;
-    if (!identity) model.reorder(*state, keep_rows);
+    if (!identity) state->reorder(keep_rows);
   }
 
   std::vector<SentenceResult> results;

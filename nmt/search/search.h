@@ -14,7 +14,7 @@
 // Rows of the model's state are b * k + j (hypothesis j of sentence b) and rows of different
 // sentences never interact, so a sentence gets the same result in a batch of 1 or of 64 as long
 // as the model computes every row independently. Sentences that are done leave the model's state
-// (EncoderDecoder::reorder with fewer rows), so the rest of the batch runs on fewer rows. Beam 1
+// (DecoderState::reorder with fewer rows), so the rest of the batch runs on fewer rows. Beam 1
 // is greedy search, which has its own fast path with identical results.
 #pragma once
 
@@ -37,7 +37,7 @@ struct SearchOptions {
   float max_length_ratio = 2.0f;
   int max_length_offset = 10;
   int max_length_cap = 0;
-  // Drop sentences that are done from the model's state (EncoderDecoder::reorder with fewer
+  // Drop sentences that are done from the model's state (DecoderState::reorder with fewer
   // rows), so that the rest of the batch runs on fewer rows. Off: their rows stay, dead.
   bool drop_finished = true;
   // Keep the attention weights of every output step (model.last_attention(layer, head)).
