@@ -6,12 +6,13 @@
 #include "nmt/layers/attention_scores.h"
 #include "nmt/layers/local_attention.h"
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
 Tensor rnn_embedding_table(int64_t vocab, int64_t size, Generator& init) {
   Tensor table = init::normal({vocab, size}, 0.f, 0.1f, init);
-  for (int64_t j = 0; j < size; ++j) table.f32()[j] = 0.f;  // pad = 0
+  for (int64_t j = 0; j < size; ++j) table.f32()[text::kPadId * size + j] = 0.f;
   return table;
 }
 

@@ -13,7 +13,7 @@
 
 namespace nmt {
 
-// An embedding table [V, E] drawn from N(0, 0.1^2) as the PyTorch peer does, pad row zero.
+// An embedding table [V, E] drawn from N(0, 0.1^2), pad row zero.
 Tensor rnn_embedding_table(int64_t vocab, int64_t size, Generator& init);
 
 // A source batch [B, S] ready for a recurrent encoder.

@@ -4,10 +4,12 @@
 #include <algorithm>
 
 #include "nmt/layers/local_attention.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
-Tensor reverse_source(const Tensor& ids, int32_t eos, int32_t pad) {
+Tensor reverse_source(const Tensor& ids) {
+  constexpr int32_t eos = text::kEosId, pad = text::kPadId;
   Tensor out = ids.clone();
   const int64_t b = ids.dim(0), s = ids.dim(1);
   for (int64_t i = 0; i < b; ++i) {

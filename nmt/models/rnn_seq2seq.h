@@ -40,7 +40,7 @@ class RnnSeq2Seq : public EncoderDecoder {
 };
 
 // Each row's tokens before its final eos (or all its real tokens when none) in reverse order;
-// eos and padding stay where they are.
-Tensor reverse_source(const Tensor& ids, int32_t eos = 3, int32_t pad = 0);
+// eos and padding stay where they are (tokenizer/special_ids.h).
+Tensor reverse_source(const Tensor& ids);
 
 }  // namespace nmt

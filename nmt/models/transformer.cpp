@@ -3,20 +3,14 @@
 #include <cmath>
 #include <limits>
 
+#include "nmt/layers/attention_scores.h"
 #include "nmt/layers/positional_encoding.h"
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
-static constexpr int32_t kPad = 0;
 static constexpr float kHidden = -std::numeric_limits<float>::infinity();
-
-Tensor padding_mask(const Tensor& ids) {
-  const int64_t b = ids.dim(0), s = ids.dim(1);
-  Tensor mask = Tensor::empty({b, 1, 1, s});
-  for (int64_t i = 0; i < b * s; ++i) mask.f32()[i] = ids.i32()[i] == kPad ? kHidden : 0.f;
-  return mask;
-}
 
 Tensor causal_mask(int64_t length) {
   Tensor mask = Tensor::empty({length, length});
@@ -50,10 +44,13 @@ struct TransformerState : DecoderState {
   }
 };
 
+// The source's padding mask [B, 1, 1, S], broadcast over heads and query positions.
+Tensor padding_mask(const Tensor& ids) { return source_padding_mask(ids).reshape({ids.dim(0), 1, 1, ids.dim(1)}); }
+
 // A parameter for embeddings: N(0, d^-1/2) as in the reference implementations, pad row zero.
 Tensor embedding_table(int64_t vocab, int64_t d, Generator& init) {
   Tensor table = init::normal({vocab, d}, 0.f, 1.f / std::sqrt(static_cast<float>(d)), init);
-  for (int64_t j = 0; j < d; ++j) table.f32()[kPad * d + j] = 0.f;
+  for (int64_t j = 0; j < d; ++j) table.f32()[text::kPadId * d + j] = 0.f;
   return table;
 }
 

@@ -40,9 +40,8 @@ class Transformer : public EncoderDecoder {
   LayerNorm encoder_norm_, decoder_norm_;          // pre-norm only
 };
 
-// Additive masks (0 visible, -inf hidden):
-// [B, 1, 1, S] hiding the padding of source ids [B, S]; [T, T] hiding future positions.
-Tensor padding_mask(const Tensor& ids);
+// Additive mask [T, T] (0 visible, -inf hidden) hiding future positions. (The padding mask is
+// source_padding_mask, nmt/layers/attention_scores.h, viewed as [B, 1, 1, S].)
 Tensor causal_mask(int64_t length);
 
 }  // namespace nmt

@@ -1,5 +1,5 @@
 // Beam search over a batch (see search.h for the rules; the reference behaviour is
-// shared/peers/torch/translate.py's beam_search, fairseq-style top-2k with EOS among the first k).
+// tests/search/reference_beam.h: fairseq-style top-2k with EOS among the first k).
 #include <algorithm>
 #include <cmath>
 #include <cstring>

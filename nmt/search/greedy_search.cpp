@@ -1,5 +1,5 @@
 // Greedy search: beam search with k = 1, without the beam's bookkeeping (each row takes its most
-// probable token; EOS is forced at the length limit, as in the peer's greedy()). Gives exactly
+// probable token; EOS is forced at the length limit, as in beam search). Gives exactly
 // what beam_search gives with beam 1.
 #include <algorithm>
 #include <cmath>

@@ -220,7 +220,7 @@ TEST_CASE("rnn models: parameter names are stable; same seed, same parameters") 
                            "bridge_c.weight", "attention.u_a", "attention.v_a", "decoder.w_x", "readout.weight",
                            "output.weight"})
     CHECK_MESSAGE(m1->parameters().find(name) != nullptr, name);
-  // The readout and sizes of the peer for hidden 8: encoder 4 per direction, decoder 8, readout 4.
+  // The readout and sizes for hidden 8 (bahdanau.h): encoder 4 per direction, decoder 8, readout 4.
   CHECK(m1->parameters().find("encoder.0.forward.w_h")->shape() == Shape{4, 16});
   CHECK(m1->parameters().find("decoder.w_x")->shape() == Shape{6 + 8, 32});
   CHECK(m1->parameters().find("readout.weight")->shape() == Shape{8 + 8 + 6, 4});
