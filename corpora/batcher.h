@@ -4,12 +4,12 @@
 //   1. shuffle all pair indices;
 //   2. cut them into pools of pool_size pairs and sort each pool by (target length, source length);
 //   3. pack each sorted pool greedily into batches of at most max_target_tokens target tokens
-//      (pieces + EOS per sentence, i.e. the non-pad decoder outputs, as the PyTorch peer counts);
+//      (pieces + EOS per sentence, i.e. the non-pad decoder outputs, the tokens the loss sums over);
 //   4. shuffle the order of the batches.
 // Because the plan depends on nothing but the seed and the epoch, the batcher's position is three
 // numbers (BatcherState); restoring them gives exactly the batches that would have followed.
 //
-// Batch layout (the same as the PyTorch peer), row-major int32, padded with pad = 0:
+// Batch layout, row-major int32, padded with pad = 0 (tokenizer/special_ids.h):
 //   source        [B, S]  pieces + [EOS]
 //   target_input  [B, T]  [BOS] + pieces
 //   target_output [B, T]  pieces + [EOS]

@@ -2,7 +2,7 @@
 // out per line in, in order; an empty line gives an empty line. It streams: each batch is written
 // and flushed as soon as it is translated, and a batch holds only the lines that were already
 // waiting (nmt/search/line_reader.h), so a person typing gets each line answered at once.
-// Search: nmt/search/search.h (beam search as the PyTorch peer's translate.py does it).
+// Search: nmt/search/search.h (fairseq-style beam search).
 //
 // Output per line:  translation [||| alignment] [||| attention] [||| positions]
 // --n-best K:       id ||| translation ||| score [||| alignment] [||| attention] [||| positions]
@@ -61,7 +61,7 @@ po::options_description describe(Settings& s) {
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
       ("normalize", po::value(&s.normalize)->default_value("average"),
        "length normalisation of hypothesis scores: wu ((5+|Y|)^alpha/6^alpha, Wu et al. 2016), average "
-       "(score / length, as the PyTorch peer) or none")
+       "(score / length, the mean log-probability per subword) or none")
       ("alpha", po::value(&s.alpha)->default_value(0.6f, "0.6"), "exponent of --normalize wu")
       ("max-length-ratio", po::value(&s.max_length_ratio)->default_value(2.0f, "2"),
        "longest output = ratio * source length + offset (subwords, EOS included) ...")

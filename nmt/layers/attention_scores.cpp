@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
@@ -49,11 +50,11 @@ Var AttentionScore::operator()(const Var& queries, const Var& prepared) const {
   return additive_scores(matmul(queries, w_a_) + b_a_, prepared, v_a_);
 }
 
-Tensor source_padding_mask(const Tensor& ids, int32_t pad) {
+Tensor source_padding_mask(const Tensor& ids) {
   const int64_t b = ids.dim(0), s = ids.dim(1);
   Tensor mask = Tensor::empty({b, 1, s});
   for (int64_t i = 0; i < b * s; ++i)
-    mask.f32()[i] = ids.i32()[i] == pad ? -std::numeric_limits<float>::infinity() : 0.f;
+    mask.f32()[i] = ids.i32()[i] == text::kPadId ? -std::numeric_limits<float>::infinity() : 0.f;
   return mask;
 }
 

@@ -5,7 +5,7 @@
 //   concat    score(h_t, h_s) = v_a^T tanh(W_a [h_t; h_s])          (Luong, eq. 8)
 //   additive  e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)              (Bahdanau et al. 2015, eq. 6 / A.1.2)
 // concat and additive are one function: W_a [h_t; h_s] = W_q h_t + W_k h_s. Both get a bias on
-// the query side (as the PyTorch peer's att_W).
+// the query side (a Linear layer with bias on h_t, as OpenNMT-py's "mlp" attention).
 //   a_t = softmax(score + mask),  c_t = sum_s a_t(s) h_s           (Luong eq. 7; Bahdanau eq. 5-6)
 //
 // The key side (h_s, W_a h_s or U_a h_j) does not depend on the query: prepare() computes it
@@ -47,8 +47,9 @@ class AttentionScore {
   Parameter w_a_, b_a_, u_a_, v_a_;
 };
 
-// Additive mask [B, 1, S] of source ids [B, S]: 0 at real tokens, -inf at padding.
-Tensor source_padding_mask(const Tensor& ids, int32_t pad = 0);
+// Additive mask [B, 1, S] of source ids [B, S]: 0 at real tokens, -inf at padding (text::kPadId).
+// The one padding mask of every model (the Transformer views it as [B, 1, 1, S]).
+Tensor source_padding_mask(const Tensor& ids);
 
 // a = softmax(scores + mask) over S ([B, T, S]; mask broadcasts to it), context = a values
 // [B, T, K] for values [B, S, K].

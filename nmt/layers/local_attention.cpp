@@ -6,16 +6,17 @@
 #include <limits>
 
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
 static constexpr float kHidden = -std::numeric_limits<float>::infinity();
 
-std::vector<int32_t> sentence_lengths(const Tensor& ids, int32_t pad) {
+std::vector<int32_t> sentence_lengths(const Tensor& ids) {
   const int64_t b = ids.dim(0), s = ids.dim(1);
   std::vector<int32_t> lengths(static_cast<std::size_t>(b), 0);
   for (int64_t i = 0; i < b; ++i)
-    for (int64_t j = 0; j < s; ++j) lengths[i] += ids.i32()[i * s + j] != pad;
+    for (int64_t j = 0; j < s; ++j) lengths[i] += ids.i32()[i * s + j] != text::kPadId;
   return lengths;
 }
 

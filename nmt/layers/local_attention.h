@@ -24,8 +24,8 @@
 
 namespace nmt {
 
-// The number of real (non-pad) tokens of each row of ids [B, S].
-std::vector<int32_t> sentence_lengths(const Tensor& ids, int32_t pad = 0);
+// The number of real (not text::kPadId) tokens of each row of ids [B, S].
+std::vector<int32_t> sentence_lengths(const Tensor& ids);
 
 // Additive mask [B, T, S] (0 inside the window, -inf elsewhere) for the target positions
 // first_t .. first_t + T - 1 of local-m with half-width D.

@@ -30,11 +30,11 @@ Var MultiHeadAttention::merge_heads(const Var& x) const {
   return reshape(transpose(x, 1, 2), {b, t, d_model_});
 }
 
-Var MultiHeadAttention::attention(const Var& q, const Var& k, const Var& v, const Tensor& mask) {
+Var MultiHeadAttention::attention(const Var& q, const Var& k, const Var& v, const Tensor& mask, Tensor* kept) {
   // Scaling the queries instead of the scores: the same product, on a smaller tensor.
   Var scores = batched_matmul(q * (1.0f / std::sqrt(static_cast<float>(d_k_))), k, false, true);  // [B, H, T, S]
   Var weights = softmax(scores, mask);
-  if (keep_weights_) last_weights_ = weights.value();
+  if (kept) *kept = weights.value();
   return batched_matmul(weights, v);  // [B, H, T, d_k]
 }
 
@@ -69,8 +69,8 @@ MultiHeadAttention::KeysValues MultiHeadAttention::project_memory(const Var& mem
   return {kv[0], kv[1]};
 }
 
-Var MultiHeadAttention::attend(const Var& x, const KeysValues& memory, const Tensor& mask) {
-  return out_(merge_heads(attention(split_heads(q_(x)), memory.keys, memory.values, mask)));
+Var MultiHeadAttention::attend(const Var& x, const KeysValues& memory, const Tensor& mask, Tensor* weights) {
+  return out_(merge_heads(attention(split_heads(q_(x)), memory.keys, memory.values, mask, weights)));
 }
 
 }  // namespace nmt

@@ -35,22 +35,17 @@ class MultiHeadAttention {
 
   // Encoder-decoder attention: the encoder output's keys and values, computed once per sentence.
   KeysValues project_memory(const Var& memory) const;
-  // Queries x [B, T, d] attend to `memory` -> [B, T, d].
-  Var attend(const Var& x, const KeysValues& memory, const Tensor& mask);
-
-  // Attention weights of the last call, [B, H, T, S] (kept only when asked to).
-  void keep_weights(bool keep) { keep_weights_ = keep; }
-  const Tensor& last_weights() const { return last_weights_; }
+  // Queries x [B, T, d] attend to `memory` -> [B, T, d]; with `weights`, also the attention
+  // weights [B, H, T, S] (for alignments: only when a caller asks for them).
+  Var attend(const Var& x, const KeysValues& memory, const Tensor& mask, Tensor* weights = nullptr);
 
  private:
   Var split_heads(const Var& x) const;   // [B, T, d] -> [B, H, T, d_k]
   Var merge_heads(const Var& x) const;   // [B, H, T, d_k] -> [B, T, d]
-  Var attention(const Var& q, const Var& k, const Var& v, const Tensor& mask);  // eq. 1
+  Var attention(const Var& q, const Var& k, const Var& v, const Tensor& mask, Tensor* weights = nullptr);  // eq. 1
 
   int64_t d_model_ = 0, heads_ = 0, d_k_ = 0;
   Linear qkv_, q_, kv_, out_;
-  bool keep_weights_ = false;
-  Tensor last_weights_;
 };
 
 }  // namespace nmt

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
@@ -73,7 +74,8 @@ RecurrentState RecurrentLayer::zero_state(int64_t batch) const {
   return s;
 }
 
-std::vector<Tensor> step_masks(const Tensor& ids, int32_t pad) {
+std::vector<Tensor> step_masks(const Tensor& ids) {
+  constexpr int32_t pad = text::kPadId;
   const int64_t steps = ids.dim(0), batch = ids.dim(1);
   std::vector<Tensor> masks(static_cast<std::size_t>(steps));
   for (int64_t t = 0; t < steps; ++t) {

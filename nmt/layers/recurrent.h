@@ -37,7 +37,7 @@ class RecurrentLayer {
   RecurrentLayer() = default;
   // Parameters <name>.w_x [input, G], <name>.w_h [hidden, G], <name>.b [G] (+ <name>.b_h [G] for
   // the GRU), G = hidden (rnn), 3 hidden (gru), 4 hidden (lstm). Glorot-uniform weights and
-  // zero biases, as the PyTorch peer initialises them.
+  // zero biases (Glorot & Bengio 2010 for the weights).
   RecurrentLayer(ParameterStore& store, const std::string& name, CellType cell, int64_t input, int64_t hidden,
                  Generator& init);
 
@@ -69,8 +69,8 @@ class RecurrentLayer {
 };
 
 // Per-step row masks of time-major ids [T, B]: masks[t] is [B, 1] with 1 where ids[t, b] is not
-// padding, left undefined when every row is real at step t (no masking work).
-std::vector<Tensor> step_masks(const Tensor& time_major_ids, int32_t pad = 0);
+// padding (text::kPadId), left undefined when every row is real at step t (no masking work).
+std::vector<Tensor> step_masks(const Tensor& time_major_ids);
 
 // [B, T] ids -> [T, B] (a copy).
 Tensor transpose_ids(const Tensor& ids);

@@ -50,12 +50,13 @@ Var TransformerDecoderLayer::operator()(const Var& y, const Tensor& causal_mask,
 }
 
 Var TransformerDecoderLayer::step(const Var& y, MultiHeadAttention::KeysValues& self_cache,
-                                  const MultiHeadAttention::KeysValues& memory_kv, const Tensor& source_mask) {
+                                  const MultiHeadAttention::KeysValues& memory_kv, const Tensor& source_mask,
+                                  Tensor* cross_weights) {
   Generator unused;
   Var h = residual(y, norm1_, s_.pre_norm, 0.f, unused, false,
                    [&](const Var& in) { return self_attention_.self_attend_step(in, self_cache); });
   h = residual(h, norm2_, s_.pre_norm, 0.f, unused, false,
-               [&](const Var& in) { return cross_attention_.attend(in, memory_kv, source_mask); });
+               [&](const Var& in) { return cross_attention_.attend(in, memory_kv, source_mask, cross_weights); });
   return residual(h, norm3_, s_.pre_norm, 0.f, unused, false, [&](const Var& in) { return feed_forward_(in); });
 }
 

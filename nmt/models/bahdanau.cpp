@@ -34,23 +34,23 @@ void Bahdanau::encode(const Tensor& source, RnnState& state, bool training) {
   const float p = config_.dropout;
   Var x = dropout(embedding(source_embedding_, src.time_major), p, dropout_generator_, training);
   RnnEncoder::Output out = encoder_(x, src.masks, p, dropout_generator_, training);
-  state.values = dropout(out.annotations, p, dropout_generator_, training);  // h_j [B, S, 2 H_e]
-  state.keys = score_.prepare(state.values);                                  // U_a h_j, once
-  state.padding = src.padding;
-  state.lengths = src.lengths;
+  state.values() = dropout(out.annotations, p, dropout_generator_, training);  // h_j [B, S, 2 H_e]
+  state.keys() = score_.prepare(state.values());                                // U_a h_j, once
+  state.padding() = Var(src.padding);
+  state.set_lengths(src.lengths);
   const RecurrentState& backward = out.backward.back();  // h<-_1: the backward RNN's last state
   RecurrentState s0{tanh(bridge_h_(backward.h)), Var()};
   if (backward.c.defined()) s0.c = tanh(bridge_c_(backward.c));
-  state.layers = {s0};
+  state.set_layer(0, s0);
 }
 
 Var Bahdanau::attend_and_step(const Var& e_proj, RnnState& state, Var* weights) {
-  RecurrentState& s = state.layers[0];
+  const RecurrentState s = state.layer(0);
   const int64_t n = s.h.dim(0);
-  Var scores = score_(reshape(s.h, {n, 1, s.h.dim(1)}), state.keys);  // e_ij from s_{i-1}: [N, 1, S]
-  Attended a = attend(scores, state.padding, state.values);
+  Var scores = score_(reshape(s.h, {n, 1, s.h.dim(1)}), state.keys());  // e_ij from s_{i-1}: [N, 1, S]
+  Attended a = attend(scores, state.padding().value(), state.values());
   Var c = reshape(a.context, {n, context_size_});
-  s = decoder_.step(e_proj + decoder_.project_rows(c, embedding_size_, embedding_size_ + context_size_), s);
+  state.set_layer(0, decoder_.step(e_proj + decoder_.project_rows(c, embedding_size_, embedding_size_ + context_size_), s));
   *weights = a.weights;
   return c;
 }
@@ -62,7 +62,7 @@ Var Bahdanau::readout(const Var& s, const Var& c, const Var& e, bool training) {
 Var Bahdanau::logits(const Tensor& source, const Tensor& target_input, bool training) {
   if (source.rank() != 2 || target_input.rank() != 2 || source.dim(0) != target_input.dim(0))
     shape_error("bahdanau", "needs source [B, S] and target [B, T], got", source.shape(), target_input.shape());
-  RnnState state;
+  RnnState state(1);
   encode(source, state, training);
   const int64_t steps = target_input.dim(1);
   // E y_{i-1} for every step, and its part of the decoder's input projection in one GEMM.
@@ -74,7 +74,7 @@ Var Bahdanau::logits(const Tensor& source, const Tensor& target_input, bool trai
   for (int64_t i = 0; i < steps; ++i) {
     const Var xp = reshape(slice(e_proj, 0, i, i + 1), {e_proj.dim(1), e_proj.dim(2)});
     c[i] = attend_and_step(xp, state, &weights);
-    s[i] = state.layers[0].h;
+    s[i] = state.layer(0).h;
   }
   // The readout and output of every step at once: [T, B, .] -> [B, T, .] -> [B * T, V].
   Var r = readout(stack(s, 0), stack(c, 0), e, training);
@@ -84,7 +84,7 @@ Var Bahdanau::logits(const Tensor& source, const Tensor& target_input, bool trai
 
 std::unique_ptr<DecoderState> Bahdanau::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
-  auto state = std::make_unique<RnnState>();
+  auto state = std::make_unique<RnnState>(1);
   encode(source, *state, false);
   state->expand(beam);
   return state;
@@ -96,18 +96,14 @@ Tensor Bahdanau::step(DecoderState& base, const Tensor& previous_tokens) {
   Var e = embedding(target_embedding_, previous_tokens);  // [N, E]
   Var weights;
   Var c = attend_and_step(decoder_.project_rows(e, 0, embedding_size_, true), state, &weights);
-  state.attention = reshape(weights, {weights.dim(0), weights.dim(2)}).value();
+  if (state.keep_attention) state.attention() = reshape(weights, {weights.dim(0), weights.dim(2)});
   state.position++;
-  return log_softmax(output_(readout(state.layers[0].h, c, e, false))).value();
-}
-
-void Bahdanau::reorder(DecoderState& state, std::span<const int32_t> rows) {
-  NoGradGuard no_grad;
-  static_cast<RnnState&>(state).reorder(rows);
+  return log_softmax(output_(readout(state.layer(0).h, c, e, false))).value();
 }
 
 Tensor Bahdanau::last_attention(const DecoderState& state, int, int) const {
-  return static_cast<const RnnState&>(state).attention;
+  const Var& a = static_cast<const RnnState&>(state).attention();
+  return a.defined() ? a.value() : Tensor();
 }
 
 }  // namespace nmt

@@ -1,6 +1,6 @@
 // RNNsearch (Bahdanau, Cho & Bengio 2015, "Neural Machine Translation by Jointly Learning to
-// Align and Translate"), with the readout of the PyTorch peer (../shared/peers/torch,
-// RNNAttention) so that the two train the same network.
+// Align and Translate"), with a single tanh layer as the readout in place of the paper's maxout
+// (appendix A.2.2).
 //
 //   encoder:    h_j = [h->_j; h<-_j], a bidirectional RNN over E_src[x_j]         (section 3.2)
 //   init:       s_0 = tanh(W_s h<-_1)   (LSTM: c_0 = tanh(W_c c<-_1) too)         (appendix A.2.2)
@@ -8,12 +8,12 @@
 //               alpha_ij = softmax_j(e_ij) over the sentence's real tokens          (eq. 6)
 //   context:    c_i = sum_j alpha_ij h_j                                            (eq. 5)
 //   decoder:    s_i = RNN([E_tgt[y_{i-1}]; c_i], s_{i-1})                          (eq. 4)
-//   readout:    r_i = tanh(R [s_i; c_i; E_tgt[y_{i-1}]]),  logits = O r_i + b      (peer's "deep
-//               output" without maxout; the paper: t_i = maxout(U_o s_{i-1} + V_o E y_{i-1} + C_o c_i))
+//   readout:    r_i = tanh(R [s_i; c_i; E_tgt[y_{i-1}]]),  logits = O r_i + b      ("deep output"
+//               without maxout; the paper: t_i = maxout(U_o s_{i-1} + V_o E y_{i-1} + C_o c_i), A.2.2)
 // Sizes, for hidden_size H: encoder H/2 per direction (annotations H), decoder H, attention H,
-// readout H/2 (the peer: 256, 512, 512, 256). Cell lstm by default, gru selectable; rnn_layers
+// readout H/2 (e.g. 256, 512, 512, 256 for H = 512). Cell lstm by default, gru selectable; rnn_layers
 // stacks bidirectional encoder layers (the paper: 1). Dropout on the embeddings, the annotations
-// and the readout (as the peer).
+// and the readout.
 #pragma once
 
 #include "nmt/layers/attention_scores.h"
@@ -30,7 +30,6 @@ class Bahdanau : public EncoderDecoder {
   Var logits(const Tensor& source, const Tensor& target_input, bool training) override;
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
-  void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
 
  private:

@@ -13,17 +13,11 @@
 
 #include "nmt/autograd/var.h"
 #include "nmt/layers/parameter_store.h"
+#include "nmt/models/decoder_state.h"
 #include "nmt/models/model_config.h"
 #include "nmt/tensor/random.h"
 
 namespace nmt {
-
-// What a model keeps between decoding steps (encoder output, caches, recurrent state).
-// Rows are hypotheses; see EncoderDecoder::start.
-class DecoderState {
- public:
-  virtual ~DecoderState() = default;
-};
 
 class EncoderDecoder {
  public:
@@ -35,25 +29,21 @@ class EncoderDecoder {
 
   // Encodes source ids [B, S] and returns the decoder state for B * beam rows: row b * beam + k
   // is hypothesis k of sentence b (rows of one sentence stay together for the whole search).
+  // The search follows the beam with DecoderState::reorder, the same for every model.
   virtual std::unique_ptr<DecoderState> start(const Tensor& source, int beam) = 0;
 
   // One decoding step: the previous token of every row (int32 [N]) -> log-probabilities [N, V].
   // Caches what it can, so that step t costs one new position, not the whole prefix again.
   virtual Tensor step(DecoderState& state, const Tensor& previous_tokens) = 0;
 
-  // Beam search's reordering: row r of the new state is row rows[r] of the old one, where
-  // rows[r] always belongs to the same sentence as r. The search also drops sentences that are
-  // done: then rows is shorter and lists the remaining sentences' rows (whole sentences, in
-  // order); the new state has rows.size() rows, and the per-sentence parts (encoder output,
-  // masks, lengths) follow their rows.
-  virtual void reorder(DecoderState& state, std::span<const int32_t> rows) = 0;
-
-  // Attention weights of the last step, [N, S] (for alignments and heatmaps). For multi-layer,
-  // multi-head attention: `layer` (-1 = last) and `head` (-1 = average over heads).
+  // Attention weights of the last step, [N, S] (for alignments and heatmaps), when
+  // state.keep_attention was set before the step; an undefined Tensor otherwise. For
+  // multi-layer, multi-head attention: `layer` (-1 = last) and `head` (-1 = average over heads).
   virtual Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const = 0;
 
   // The source positions that the last step's attention was centred on, [N] (float, counted
-  // from 0), for models that predict one (Luong's local-p: p_t); an undefined Tensor otherwise.
+  // from 0), for models that predict one (Luong's local-p: p_t) when state.keep_attention was
+  // set; an undefined Tensor otherwise.
   virtual Tensor last_positions(const DecoderState&) const { return Tensor(); }
 
   ParameterStore& parameters() { return parameters_; }

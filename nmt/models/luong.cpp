@@ -32,33 +32,41 @@ Luong::Luong(const ModelConfig& c, Generator& init) : EncoderDecoder(c) {
   output_ = Linear(parameters_, "output", h, c.vocab_size, init);
 }
 
+static Var lengths_as_var(std::span<const int32_t> lengths) {
+  Tensor t = Tensor::empty({static_cast<int64_t>(lengths.size()), 1, 1});
+  for (std::size_t i = 0; i < lengths.size(); ++i) t.f32()[i] = static_cast<float>(lengths[i]);
+  return Var(t);
+}
+
 void Luong::encode(const Tensor& source, RnnState& state, bool training) {
   const RnnSource src(source);
   const float p = config_.dropout;
   Var x = dropout(embedding(source_embedding_, src.time_major), p, dropout_generator_, training);
   RnnEncoder::Output out = encoder_(x, src.masks, p, dropout_generator_, training);
-  state.values = dropout(out.annotations, p, dropout_generator_, training);  // h_s [B, S, H]
-  state.keys = score_.prepare(state.values);
-  state.padding = src.padding;
-  state.lengths = src.lengths;
-  state.layers = out.forward;
+  state.values() = dropout(out.annotations, p, dropout_generator_, training);  // h_s [B, S, H]
+  state.keys() = score_.prepare(state.values());
+  state.padding() = Var(src.padding);
+  state.set_lengths(src.lengths);
+  if (window_ == Window::local_p) state.length_values() = lengths_as_var(src.lengths);
+  for (std::size_t l = 0; l < out.forward.size(); ++l) state.set_layer(l, out.forward[l]);
   state.position = 0;
 }
 
 Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var* weights, Var* positions) {
-  const int64_t source_len = state.values.dim(1);
-  Var scores = score_(h, state.keys);  // [B, T, S]
+  const int64_t source_len = state.values().dim(1);
+  Var scores = score_(h, state.keys());  // [B, T, S]
   Attended a;
   switch (window_) {
-    case Window::global: a = attend(scores, state.padding, state.values); break;
+    case Window::global: a = attend(scores, state.padding(), state.values()); break;
     case Window::local_m:
-      a = attend(scores, local_m_mask(state.lengths, first_t, h.dim(1), source_len, config_.window), state.values);
+      a = attend(scores, local_m_mask(state.lengths(), first_t, h.dim(1), source_len, config_.window),
+                 state.values());
       break;
     case Window::local_p: {
-      Var p = position_(h, state.length_values);  // [B, T, 1]
-      Var w = softmax(scores, local_p_mask(p.value(), state.lengths, source_len, config_.window)) *
+      Var p = position_(h, state.length_values());  // [B, T, 1]
+      Var w = softmax(scores, local_p_mask(p.value(), state.lengths(), source_len, config_.window)) *
               gaussian_window(p, source_len, config_.window);
-      a = {batched_matmul(w, state.values), w};
+      a = {batched_matmul(w, state.values()), w};
       if (positions) *positions = p;
       break;
     }
@@ -70,36 +78,31 @@ Var Luong::attentional(const Var& h, const RnnState& state, int64_t first_t, Var
 Var Luong::decode_step(const Var& e_proj, RnnState& state, bool training, Var* weights) {
   const float p = config_.dropout;
   Var x = e_proj;
-  if (config_.input_feeding) x = x + decoder_[0].project_rows(state.feed, embedding_size_, embedding_size_ + hidden_);
+  if (config_.input_feeding)
+    x = x + decoder_[0].project_rows(state.feed(), embedding_size_, embedding_size_ + hidden_);
   Var h;
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
     if (l > 0) x = decoder_[l].project(dropout(h, p, dropout_generator_, training));
-    state.layers[l] = decoder_[l].step(x, state.layers[l]);
-    h = state.layers[l].h;
+    const RecurrentState s = decoder_[l].step(x, state.layer(l));
+    state.set_layer(l, s);
+    h = s.h;
   }
   h = dropout(h, p, dropout_generator_, training);
   const int64_t n = h.dim(0);
   Var positions;
   Var attended =
       reshape(attentional(reshape(h, {n, 1, hidden_}), state, state.position, weights, &positions), {n, hidden_});
-  if (!training && positions.defined()) state.positions = positions.value().reshape({n});  // for the search
+  if (state.keep_attention && positions.defined()) state.positions() = reshape(positions, {n});  // for the search
   state.position++;
-  if (config_.input_feeding) state.feed = attended;
+  if (config_.input_feeding) state.feed() = attended;
   return attended;
-}
-
-static Var lengths_as_var(std::span<const int32_t> lengths) {
-  Tensor t = Tensor::empty({static_cast<int64_t>(lengths.size()), 1, 1});
-  for (std::size_t i = 0; i < lengths.size(); ++i) t.f32()[i] = static_cast<float>(lengths[i]);
-  return Var(t);
 }
 
 Var Luong::logits(const Tensor& source, const Tensor& target_input, bool training) {
   if (source.rank() != 2 || target_input.rank() != 2 || source.dim(0) != target_input.dim(0))
     shape_error("luong", "needs source [B, S] and target [B, T], got", source.shape(), target_input.shape());
-  RnnState state;
+  RnnState state(decoder_.size());
   encode(source, state, training);
-  state.length_values = lengths_as_var(state.lengths);
   const float p = config_.dropout;
   const int64_t b = source.dim(0), steps = target_input.dim(1);
   Var e = dropout(embedding(target_embedding_, transpose_ids(target_input)), p, dropout_generator_, training);
@@ -108,12 +111,14 @@ Var Luong::logits(const Tensor& source, const Tensor& target_input, bool trainin
     Var y = e;  // every layer over all steps at once, then attention for all steps at once
     for (std::size_t l = 0; l < decoder_.size(); ++l) {
       if (l > 0) y = dropout(y, p, dropout_generator_, training);
-      y = decoder_[l].run(decoder_[l].project(y), state.layers[l], {}, false);
+      RecurrentState s = state.layer(l);
+      y = decoder_[l].run(decoder_[l].project(y), s, {}, false);
+      state.set_layer(l, s);
     }
     y = dropout(permute(y, {1, 0, 2}), p, dropout_generator_, training);  // [B, T, H]
     attended = attentional(y, state, 0, &weights, nullptr);
   } else {
-    state.feed = Var(Tensor::zeros({b, hidden_}));  // h~_0 = 0
+    state.feed() = Var(Tensor::zeros({b, hidden_}));  // h~_0 = 0
     Var e_proj = decoder_[0].project_rows(e, 0, embedding_size_, /*bias=*/true);  // [T, B, G]
     std::vector<Var> outputs(static_cast<std::size_t>(steps));
     for (int64_t t = 0; t < steps; ++t)
@@ -126,11 +131,10 @@ Var Luong::logits(const Tensor& source, const Tensor& target_input, bool trainin
 
 std::unique_ptr<DecoderState> Luong::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
-  auto state = std::make_unique<RnnState>();
+  auto state = std::make_unique<RnnState>(decoder_.size());
   encode(source, *state, false);
+  if (config_.input_feeding) state->feed() = Var(Tensor::zeros({source.dim(0), hidden_}));  // h~_0 = 0
   state->expand(beam);
-  state->length_values = lengths_as_var(state->lengths);
-  if (config_.input_feeding) state->feed = Var(Tensor::zeros({source.dim(0) * beam, hidden_}));
   return state;
 }
 
@@ -140,22 +144,21 @@ Tensor Luong::step(DecoderState& base, const Tensor& previous_tokens) {
   Var e = embedding(target_embedding_, previous_tokens);  // [N, E]
   Var weights;
   Var attended = decode_step(decoder_[0].project_rows(e, 0, embedding_size_, true), state, false, &weights);
-  const Tensor w = reshape(weights, {weights.dim(0), weights.dim(2)}).value();
-  state.attention = window_ == Window::local_p ? normalized_rows(w) : w;
+  if (state.keep_attention) {
+    const Tensor w = reshape(weights, {weights.dim(0), weights.dim(2)}).value();
+    state.attention() = Var(window_ == Window::local_p ? normalized_rows(w) : w);
+  }
   return log_softmax(output_(attended)).value();
 }
 
-void Luong::reorder(DecoderState& state, std::span<const int32_t> rows) {
-  NoGradGuard no_grad;
-  static_cast<RnnState&>(state).reorder(rows);
-}
-
 Tensor Luong::last_attention(const DecoderState& state, int, int) const {
-  return static_cast<const RnnState&>(state).attention;
+  const Var& a = static_cast<const RnnState&>(state).attention();
+  return a.defined() ? a.value() : Tensor();
 }
 
 Tensor Luong::last_positions(const DecoderState& state) const {
-  return static_cast<const RnnState&>(state).positions;
+  const Var& p = static_cast<const RnnState&>(state).positions();
+  return p.defined() ? p.value() : Tensor();
 }
 
 }  // namespace nmt

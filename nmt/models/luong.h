@@ -35,7 +35,6 @@ class Luong : public EncoderDecoder {
   Var logits(const Tensor& source, const Tensor& target_input, bool training) override;
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
-  void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
   // local-p: p_t of the last step, [N]; undefined for global and local-m.
   Tensor last_positions(const DecoderState& state) const override;

@@ -6,12 +6,13 @@
 #include "nmt/layers/attention_scores.h"
 #include "nmt/layers/local_attention.h"
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
 Tensor rnn_embedding_table(int64_t vocab, int64_t size, Generator& init) {
   Tensor table = init::normal({vocab, size}, 0.f, 0.1f, init);
-  for (int64_t j = 0; j < size; ++j) table.f32()[j] = 0.f;  // pad = 0
+  for (int64_t j = 0; j < size; ++j) table.f32()[text::kPadId * size + j] = 0.f;
   return table;
 }
 
@@ -24,51 +25,29 @@ RnnSource::RnnSource(const Tensor& ids)
     if (lengths[b] == 0) throw std::invalid_argument("rnn models: source sentence " + std::to_string(b) + " is empty (all padding)");
 }
 
-static Tensor beam_index(int64_t batch, int beam) {
-  std::vector<int32_t> rows(static_cast<std::size_t>(batch * beam));
-  for (int64_t i = 0; i < batch * beam; ++i) rows[i] = static_cast<int32_t>(i / beam);
-  return Tensor::from_ids({batch * beam}, rows);
+RnnState::RnnState(std::size_t decoder_layers) {
+  for (std::size_t l = 0; l < decoder_layers; ++l) {
+    const std::string p = "decoder." + std::to_string(l) + ".";
+    layers_.push_back({add(p + "h", StateRows::per_hypothesis), add(p + "c", StateRows::per_hypothesis)});
+  }
+  feed_ = add("feed", StateRows::per_hypothesis);
+  values_ = add("values", StateRows::per_sentence);
+  keys_ = add("keys", StateRows::per_sentence);
+  padding_ = add("padding", StateRows::per_sentence);
+  lengths_ = add("lengths", StateRows::per_sentence);
+  length_values_ = add("length_values", StateRows::per_sentence);
+  attention_ = add("attention", StateRows::per_hypothesis);
+  positions_ = add("positions", StateRows::per_hypothesis);
 }
 
-Var expand_rows(const Var& x, int beam) { return beam == 1 ? x : select_rows(x, beam_index(x.dim(0), beam)); }
-Tensor expand_rows(const Tensor& x, int beam) { return expand_rows(Var(x), beam).value(); }
-std::vector<int32_t> expand_rows(std::span<const int32_t> values, int beam) {
-  std::vector<int32_t> out;
-  for (int32_t v : values) out.insert(out.end(), static_cast<std::size_t>(beam), v);
-  return out;
+void RnnState::set_lengths(std::span<const int32_t> lengths) {
+  (*this)[lengths_] = Var(Tensor::from_ids({static_cast<int64_t>(lengths.size())}, lengths));
 }
 
-void RnnState::expand(int beam) {
-  for (RecurrentState& s : layers) {
-    s.h = expand_rows(s.h, beam);
-    if (s.c.defined()) s.c = expand_rows(s.c, beam);
-  }
-  if (values.defined()) values = expand_rows(values, beam);
-  if (keys.defined()) keys = expand_rows(keys, beam);
-  if (padding.defined()) padding = expand_rows(padding, beam);
-  if (length_values.defined()) length_values = expand_rows(length_values, beam);
-  lengths = expand_rows(lengths, beam);
-}
-
-void RnnState::reorder(std::span<const int32_t> rows) {
-  const Tensor index = Tensor::from_ids({static_cast<int64_t>(rows.size())}, rows);
-  for (RecurrentState& s : layers) {
-    s.h = select_rows(s.h, index);
-    if (s.c.defined()) s.c = select_rows(s.c, index);
-  }
-  if (feed.defined()) feed = select_rows(feed, index);
-  if (attention.defined()) attention = select_rows(Var(attention), index).value();
-  if (positions.defined()) positions = select_rows(Var(positions), index).value();
-  if (rows.size() != lengths.size()) {  // the search dropped sentences: their encoder parts go too
-    if (values.defined()) values = select_rows(values, index);
-    if (keys.defined()) keys = select_rows(keys, index);
-    if (padding.defined()) padding = select_rows(Var(padding), index).value();
-    if (length_values.defined()) length_values = select_rows(length_values, index);
-    std::vector<int32_t> kept;
-    kept.reserve(rows.size());
-    for (int32_t r : rows) kept.push_back(lengths[r]);
-    lengths = std::move(kept);
-  }
+std::span<const int32_t> RnnState::lengths() const {
+  const Var& v = (*this)[lengths_];
+  if (!v.defined()) return {};
+  return {v.value().i32(), static_cast<std::size_t>(v.numel())};
 }
 
 Tensor uniform_attention(std::span<const int32_t> lengths, int64_t source_len) {

@@ -1,5 +1,5 @@
 // What the RNN models (rnn_seq2seq, bahdanau, luong) share: their embeddings, their decoding
-// state and how it follows the beam, the source preparation (time-major ids, step masks,
+// state, the source preparation (time-major ids, step masks,
 // lengths, padding mask), and the attention weights they report.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 namespace nmt {
 
-// An embedding table [V, E] drawn from N(0, 0.1^2) as the PyTorch peer does, pad row zero.
+// An embedding table [V, E] drawn from N(0, 0.1^2), pad row zero.
 Tensor rnn_embedding_table(int64_t vocab, int64_t size, Generator& init);
 
 // A source batch [B, S] ready for a recurrent encoder.
@@ -25,30 +25,51 @@ struct RnnSource {
   explicit RnnSource(const Tensor& ids);
 };
 
-// Rows b * beam + k = row b of x (k < beam): the encoder's results for every hypothesis.
-Var expand_rows(const Var& x, int beam);
-Tensor expand_rows(const Tensor& x, int beam);
-std::vector<int32_t> expand_rows(std::span<const int32_t> values, int beam);
+// The decoding state of the RNN models (rows are hypotheses, see EncoderDecoder::start), as
+// named entries of a DecoderState:
+//   per hypothesis: decoder.<l>.h / .c [N, H] (c: LSTM only), feed (Luong's input feeding,
+//                   h~_{t-1} [N, H]), attention [N, S] and positions [N] (local-p's p_t) of the
+//                   last step, kept only when asked for (DecoderState::keep_attention)
+//   per sentence:   values [N, S, K] (annotations) and keys (their prepared form), padding
+//                   [N, 1, S] (additive mask), lengths (int32 [N]), length_values [N, 1, 1]
+//                   (the same lengths as floats, for local-p)
+// The training forward of Bahdanau and Luong uses the same state, with gradients.
+class RnnState : public DecoderState {
+ public:
+  explicit RnnState(std::size_t decoder_layers);
 
-// The decoding state of the RNN models. Rows are hypotheses (see EncoderDecoder::start).
-struct RnnState : DecoderState {
-  std::vector<RecurrentState> layers;  // decoder state per layer, [N, H]
-  Var feed;                            // Luong's input feeding: h~_{t-1} [N, H]
-  Var values, keys;                    // annotations [N, S, K] and their prepared keys
-  Tensor padding;                      // [N, 1, S]
-  std::vector<int32_t> lengths;        // per row
-  Var length_values;                   // the same as a constant [N, 1, 1] (local-p)
-  int64_t position = 0;                // target position t of the next step
-  Tensor attention;                    // [N, S] weights of the last step
-  Tensor positions;                    // [N] local-p's p_t of the last step
+  std::size_t layers() const { return layers_.size(); }
+  RecurrentState layer(std::size_t l) const { return {(*this)[layers_[l].h], (*this)[layers_[l].c]}; }
+  void set_layer(std::size_t l, const RecurrentState& s) {
+    (*this)[layers_[l].h] = s.h;
+    (*this)[layers_[l].c] = s.c;
+  }
+  Var& feed() { return (*this)[feed_]; }
+  Var& values() { return (*this)[values_]; }
+  const Var& values() const { return (*this)[values_]; }
+  Var& keys() { return (*this)[keys_]; }
+  const Var& keys() const { return (*this)[keys_]; }
+  Var& padding() { return (*this)[padding_]; }
+  const Tensor& padding() const { return (*this)[padding_].value(); }
+  Var& length_values() { return (*this)[length_values_]; }
+  const Var& length_values() const { return (*this)[length_values_]; }
+  Var& attention() { return (*this)[attention_]; }
+  const Var& attention() const { return (*this)[attention_]; }
+  Var& positions() { return (*this)[positions_]; }
+  const Var& positions() const { return (*this)[positions_]; }
+  // Real source tokens of every row (eos included).
+  void set_lengths(std::span<const int32_t> lengths);
+  std::span<const int32_t> lengths() const;
 
-  // Repeats every row beam times (rows b * beam + k, as expand_rows): the state of B sentences
-  // as the encoder leaves it (decoder states, annotations, keys, padding, lengths) becomes the
-  // state of beam hypotheses per sentence.
-  void expand(int beam);
-  // Rows of everything that differs between hypotheses (states, feed, attention); the
-  // per-sentence parts are the same for every row of one sentence and stay as they are.
-  void reorder(std::span<const int32_t> rows);
+  // The width S of the source batch (the same for every row).
+  int64_t source_width = 0;
+
+ private:
+  struct LayerSlots {
+    int h, c;
+  };
+  std::vector<LayerSlots> layers_;
+  int feed_, values_, keys_, padding_, lengths_, length_values_, attention_, positions_;
 };
 
 // Weights [N, S] spread evenly over each row's real source positions (the vanilla model has no

@@ -4,10 +4,12 @@
 #include <algorithm>
 
 #include "nmt/layers/local_attention.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
-Tensor reverse_source(const Tensor& ids, int32_t eos, int32_t pad) {
+Tensor reverse_source(const Tensor& ids) {
+  constexpr int32_t eos = text::kEosId, pad = text::kPadId;
   Tensor out = ids.clone();
   const int64_t b = ids.dim(0), s = ids.dim(1);
   for (int64_t i = 0; i < b; ++i) {
@@ -56,11 +58,12 @@ Var RnnSeq2Seq::logits(const Tensor& source, const Tensor& target_input, bool tr
 
 std::unique_ptr<DecoderState> RnnSeq2Seq::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
-  auto state = std::make_unique<RnnState>();
-  state->layers = encode(source, false);
-  state->lengths = sentence_lengths(source);
+  auto state = std::make_unique<RnnState>(decoder_.size());
+  const std::vector<RecurrentState> layers = encode(source, false);
+  for (std::size_t l = 0; l < layers.size(); ++l) state->set_layer(l, layers[l]);
+  state->set_lengths(sentence_lengths(source));
+  state->source_width = source.dim(1);
   state->expand(beam);
-  state->attention = uniform_attention(state->lengths, source.dim(1));
   return state;
 }
 
@@ -69,20 +72,18 @@ Tensor RnnSeq2Seq::step(DecoderState& base, const Tensor& previous_tokens) {
   auto& state = static_cast<RnnState&>(base);
   Var y = embedding(target_embedding_, previous_tokens);  // [N, E]
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
-    state.layers[l] = decoder_[l].step(decoder_[l].project(y), state.layers[l]);
-    y = state.layers[l].h;
+    const RecurrentState s = decoder_[l].step(decoder_[l].project(y), state.layer(l));
+    state.set_layer(l, s);
+    y = s.h;
   }
   state.position++;
   return log_softmax(output_(y)).value();
 }
 
-void RnnSeq2Seq::reorder(DecoderState& state, std::span<const int32_t> rows) {
-  NoGradGuard no_grad;
-  static_cast<RnnState&>(state).reorder(rows);
-}
-
-Tensor RnnSeq2Seq::last_attention(const DecoderState& state, int, int) const {
-  return static_cast<const RnnState&>(state).attention;
+// No attention: when asked for, weights spread evenly over each row's real source positions.
+Tensor RnnSeq2Seq::last_attention(const DecoderState& base, int, int) const {
+  const auto& state = static_cast<const RnnState&>(base);
+  return state.keep_attention ? uniform_attention(state.lengths(), state.source_width) : Tensor();
 }
 
 }  // namespace nmt

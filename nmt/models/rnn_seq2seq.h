@@ -26,7 +26,6 @@ class RnnSeq2Seq : public EncoderDecoder {
   Var logits(const Tensor& source, const Tensor& target_input, bool training) override;
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
-  void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   // No attention: weights spread evenly over the real source positions.
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
 
@@ -41,7 +40,7 @@ class RnnSeq2Seq : public EncoderDecoder {
 };
 
 // Each row's tokens before its final eos (or all its real tokens when none) in reverse order;
-// eos and padding stay where they are.
-Tensor reverse_source(const Tensor& ids, int32_t eos = 3, int32_t pad = 0);
+// eos and padding stay where they are (tokenizer/special_ids.h).
+Tensor reverse_source(const Tensor& ids);
 
 }  // namespace nmt

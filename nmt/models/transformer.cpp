@@ -3,20 +3,14 @@
 #include <cmath>
 #include <limits>
 
+#include "nmt/layers/attention_scores.h"
 #include "nmt/layers/positional_encoding.h"
 #include "nmt/tensor/init.h"
+#include "tokenizer/special_ids.h"
 
 namespace nmt {
 
-static constexpr int32_t kPad = 0;
 static constexpr float kHidden = -std::numeric_limits<float>::infinity();
-
-Tensor padding_mask(const Tensor& ids) {
-  const int64_t b = ids.dim(0), s = ids.dim(1);
-  Tensor mask = Tensor::empty({b, 1, 1, s});
-  for (int64_t i = 0; i < b * s; ++i) mask.f32()[i] = ids.i32()[i] == kPad ? kHidden : 0.f;
-  return mask;
-}
 
 Tensor causal_mask(int64_t length) {
   Tensor mask = Tensor::empty({length, length});
@@ -27,23 +21,37 @@ Tensor causal_mask(int64_t length) {
 
 namespace {
 
+// The decoder state's entries, per decoder layer: the self-attention cache (keys and values of
+// the prefix, [N, H, t, d_k]), the encoder output's keys and values ([N, H, S, d_k]) and, when
+// asked for, the last step's encoder-decoder attention ([N, H, 1, S]).
 struct TransformerState : DecoderState {
-  int64_t position = 0;
-  Tensor source_mask;                                      // [N, 1, 1, S]
-  std::vector<MultiHeadAttention::KeysValues> memory;      // per decoder layer, [N, H, S, d_k]
-  std::vector<MultiHeadAttention::KeysValues> self_cache;  // per decoder layer, [N, H, t, d_k]
-  std::vector<Tensor> attention;                           // per decoder layer, [N, H, 1, S]
+  struct Layer {
+    int self_keys, self_values, memory_keys, memory_values, attention;
+  };
+  int source_mask;  // [N, 1, 1, S]
+  std::vector<Layer> layers;
+
+  explicit TransformerState(std::size_t decoder_layers) {
+    source_mask = add("source_mask", StateRows::per_sentence);
+    for (std::size_t l = 0; l < decoder_layers; ++l) {
+      const std::string p = "decoder." + std::to_string(l) + ".";
+      layers.push_back({add(p + "self_keys", StateRows::per_hypothesis),
+                        add(p + "self_values", StateRows::per_hypothesis),
+                        add(p + "memory_keys", StateRows::per_sentence),
+                        add(p + "memory_values", StateRows::per_sentence),
+                        add(p + "attention", StateRows::per_hypothesis)});
+    }
+  }
 };
+
+// The source's padding mask [B, 1, 1, S], broadcast over heads and query positions.
+Tensor padding_mask(const Tensor& ids) { return source_padding_mask(ids).reshape({ids.dim(0), 1, 1, ids.dim(1)}); }
 
 // A parameter for embeddings: N(0, d^-1/2) as in the reference implementations, pad row zero.
 Tensor embedding_table(int64_t vocab, int64_t d, Generator& init) {
   Tensor table = init::normal({vocab, d}, 0.f, 1.f / std::sqrt(static_cast<float>(d)), init);
-  for (int64_t j = 0; j < d; ++j) table.f32()[kPad * d + j] = 0.f;
+  for (int64_t j = 0; j < d; ++j) table.f32()[text::kPadId * d + j] = 0.f;
   return table;
-}
-
-Tensor row_indices(std::span<const int32_t> rows) {
-  return Tensor::from_ids({static_cast<int64_t>(rows.size())}, rows);
 }
 
 }  // namespace
@@ -107,23 +115,16 @@ Var Transformer::logits(const Tensor& source, const Tensor& target_input, bool t
 
 std::unique_ptr<DecoderState> Transformer::start(const Tensor& source, int beam) {
   NoGradGuard no_grad;
-  auto state = std::make_unique<TransformerState>();
-  const int64_t b = source.dim(0);
-  std::vector<int32_t> expand(static_cast<std::size_t>(b * beam));
-  for (int64_t i = 0; i < b * beam; ++i) expand[i] = static_cast<int32_t>(i / beam);
-  const Tensor rows = row_indices(expand);
-
+  auto state = std::make_unique<TransformerState>(decoder_.size());
   const Tensor source_mask = padding_mask(source);
   Var memory = encode(source, source_mask, false);
-  state->source_mask = beam == 1 ? source_mask : select_rows(Var(source_mask), rows).value();
-  for (auto& layer : decoder_) {
-    MultiHeadAttention::KeysValues kv = layer.cross_attention().project_memory(memory);
-    if (beam != 1) kv = {select_rows(kv.keys, rows), select_rows(kv.values, rows)};
-    state->memory.push_back(kv);
-    layer.cross_attention().keep_weights(true);
+  (*state)[state->source_mask] = Var(source_mask);
+  for (std::size_t l = 0; l < decoder_.size(); ++l) {
+    MultiHeadAttention::KeysValues kv = decoder_[l].cross_attention().project_memory(memory);
+    (*state)[state->layers[l].memory_keys] = kv.keys;
+    (*state)[state->layers[l].memory_values] = kv.values;
   }
-  state->self_cache.resize(decoder_.size());
-  state->attention.resize(decoder_.size());
+  state->expand(beam);
   return state;
 }
 
@@ -131,38 +132,30 @@ Tensor Transformer::step(DecoderState& base, const Tensor& previous_tokens) {
   NoGradGuard no_grad;
   auto& state = static_cast<TransformerState&>(base);
   const int64_t n = previous_tokens.dim(0);
+  const Tensor& source_mask = state[state.source_mask].value();
   Var y = embed(target_embedding_, previous_tokens.reshape({n, 1}), state.position, false);
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
-    y = decoder_[l].step(y, state.self_cache[l], state.memory[l], state.source_mask);
-    state.attention[l] = decoder_[l].cross_attention().last_weights();
+    const TransformerState::Layer& slots = state.layers[l];
+    MultiHeadAttention::KeysValues cache{state[slots.self_keys], state[slots.self_values]};
+    Tensor weights;
+    y = decoder_[l].step(y, cache, {state[slots.memory_keys], state[slots.memory_values]}, source_mask,
+                         state.keep_attention ? &weights : nullptr);
+    state[slots.self_keys] = std::move(cache.keys);
+    state[slots.self_values] = std::move(cache.values);
+    if (state.keep_attention) state[slots.attention] = Var(std::move(weights));
   }
   if (config_.pre_norm) y = decoder_norm_(y);
   state.position++;
   return log_softmax(project_output(reshape(y, {n, config_.d_model}))).value();
 }
 
-void Transformer::reorder(DecoderState& base, std::span<const int32_t> rows) {
-  NoGradGuard no_grad;
-  auto& state = static_cast<TransformerState&>(base);
-  const Tensor index = row_indices(rows);
-  if (static_cast<int64_t>(rows.size()) != state.source_mask.dim(0)) {  // sentences dropped
-    state.source_mask = select_rows(Var(state.source_mask), index).value();
-    for (auto& kv : state.memory) kv = {select_rows(kv.keys, index), select_rows(kv.values, index)};
-  }
-  for (auto& cache : state.self_cache) {
-    if (!cache.keys.defined()) continue;
-    cache.keys = select_rows(cache.keys, index);
-    cache.values = select_rows(cache.values, index);
-  }
-  for (auto& a : state.attention)
-    if (a.defined()) a = select_rows(Var(a), index).value();
-}
-
 Tensor Transformer::last_attention(const DecoderState& base, int layer, int head) const {
   const auto& state = static_cast<const TransformerState&>(base);
-  if (state.attention.empty() || !state.attention.back().defined()) return Tensor();
-  const int l = layer < 0 ? static_cast<int>(state.attention.size()) - 1 : layer;
-  const Tensor& a = state.attention.at(l);  // [N, H, 1, S]
+  if (state.layers.empty()) return Tensor();
+  const int l = layer < 0 ? static_cast<int>(state.layers.size()) - 1 : layer;
+  const Var& kept = state[state.layers.at(l).attention];
+  if (!kept.defined()) return Tensor();
+  const Tensor& a = kept.value();  // [N, H, 1, S]
   const int64_t n = a.dim(0), h = a.dim(1), s = a.dim(3);
   Tensor out = Tensor::zeros({n, s});
   for (int64_t i = 0; i < n; ++i)

@@ -24,7 +24,6 @@ class Transformer : public EncoderDecoder {
   Var logits(const Tensor& source, const Tensor& target_input, bool training) override;
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
-  void reorder(DecoderState& state, std::span<const int32_t> rows) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
 
  private:
@@ -41,9 +40,8 @@ class Transformer : public EncoderDecoder {
   LayerNorm encoder_norm_, decoder_norm_;          // pre-norm only
 };
 
-// Additive masks (0 visible, -inf hidden):
-// [B, 1, 1, S] hiding the padding of source ids [B, S]; [T, T] hiding future positions.
-Tensor padding_mask(const Tensor& ids);
+// Additive mask [T, T] (0 visible, -inf hidden) hiding future positions. (The padding mask is
+// source_padding_mask, nmt/layers/attention_scores.h, viewed as [B, 1, 1, S].)
 Tensor causal_mask(int64_t length);
 
 }  // namespace nmt

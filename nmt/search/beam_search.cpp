@@ -1,5 +1,5 @@
 // Beam search over a batch (see search.h for the rules; the reference behaviour is
-// shared/peers/torch/translate.py's beam_search, fairseq-style top-2k with EOS among the first k).
+// tests/search/reference_beam.h: fairseq-style top-2k with EOS among the first k).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -90,6 +90,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
+  state->keep_attention = options.attention;
   SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);
 
   // The model's state holds the sentences not yet done: slot i is sentence active[i], its rows
@@ -231,7 +232,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
     bool all_done = true;
     for (int b : active) all_done &= done[b] != 0;
     if (all_done) break;
-    if (!identity) model.reorder(*state, keep_rows);
+    if (!identity) state->reorder(keep_rows);
   }
 
   std::vector<SentenceResult> results;

@@ -1,5 +1,5 @@
 // Greedy search: beam search with k = 1, without the beam's bookkeeping (each row takes its most
-// probable token; EOS is forced at the length limit, as in the peer's greedy()). Gives exactly
+// probable token; EOS is forced at the length limit, as in beam search). Gives exactly
 // what beam_search gives with beam 1.
 #include <algorithm>
 #include <cmath>
@@ -35,6 +35,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, 1);
+  state->keep_attention = greedy.attention;
   SearchHistory history(B, max_steps, greedy.attention ? batch.width() : 0);
   // State row i is sentence active[i] (sentences that are done are dropped from the state, see
   // SearchOptions::drop_finished); a row's parent is always itself.
@@ -105,7 +106,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
     }
     if (static_cast<int>(keep_rows.size()) != rows) {
       active.resize(keep_rows.size());
-      model.reorder(*state, keep_rows);
+      state->reorder(keep_rows);
     }
   }
 

@@ -3,7 +3,7 @@
 // is score / divisor(length), length = output pieces + EOS:
 //   wu       lp(Y) = (5 + |Y|)^alpha / (5 + 1)^alpha   (Wu et al. 2016, "Google's Neural Machine
 //            Translation System", eq. 14; alpha = 0.6 there)
-//   average  |Y|   (the mean log-probability per token; the PyTorch peer's default, alpha = 1)
+//   average  |Y|   (the mean log-probability per token, as fairseq's default lenpen = 1; the default)
 //   none     1     (the raw sum)
 // Every divisor is positive and monotone in the length, which the search's early stop uses.
 #pragma once

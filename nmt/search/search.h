@@ -1,20 +1,20 @@
 // Greedy and beam search over any EncoderDecoder, for a batch of sentences at once.
 //
-// Beam search follows the PyTorch peer (shared/peers/torch/translate.py, fairseq-style): each
+// Beam search is fairseq's (tests/search/reference_beam.h is a plain version of it): each
 // step ranks the top 2k of the k * V continuations of a sentence's live hypotheses; EOS
 // candidates among the first k become finished hypotheses, the best k others stay live. EOS
 // ends a hypothesis (it is never extended), pad and bos are never produced, and at a sentence's
 // length limit only EOS is allowed. A sentence is done when nothing is left alive, or when no
 // live hypothesis can still beat its n-th best finished one under the length penalty (scores only
 // fall as a hypothesis grows, so its best possible final score is bounded); once it has k finished
-// hypotheses (the peer's rule) it goes on only while a live one already beats them. So the result
-// is the peer's, or a better-scoring one. Finished hypotheses are ranked by
+// hypotheses (where fairseq stops) it goes on only while a live one already beats them. So the
+// result is the reference's, or a better-scoring one. Finished hypotheses are ranked by
 // score / LengthPenalty::divisor(length) (see length_penalty.h).
 //
 // Rows of the model's state are b * k + j (hypothesis j of sentence b) and rows of different
 // sentences never interact, so a sentence gets the same result in a batch of 1 or of 64 as long
 // as the model computes every row independently. Sentences that are done leave the model's state
-// (EncoderDecoder::reorder with fewer rows), so the rest of the batch runs on fewer rows. Beam 1
+// (DecoderState::reorder with fewer rows), so the rest of the batch runs on fewer rows. Beam 1
 // is greedy search, which has its own fast path with identical results.
 #pragma once
 
@@ -33,11 +33,11 @@ struct SearchOptions {
   LengthPenalty length_penalty;
   // Longest output (pieces + EOS) = min(floor(ratio * source length + offset), cap), the source
   // length counting its EOS; cap 0 = the model's max_positions (which always bounds it).
-  // The default is the peer's 2 * length + 10.
+  // The default is 2 * length + 10 (the form of fairseq's --max-len-a / --max-len-b).
   float max_length_ratio = 2.0f;
   int max_length_offset = 10;
   int max_length_cap = 0;
-  // Drop sentences that are done from the model's state (EncoderDecoder::reorder with fewer
+  // Drop sentences that are done from the model's state (DecoderState::reorder with fewer
   // rows), so that the rest of the batch runs on fewer rows. Off: their rows stay, dead.
   bool drop_finished = true;
   // Keep the attention weights of every output step (model.last_attention(layer, head)).

@@ -1,8 +1,12 @@
 // Learning-rate schedules, one number per update (updates count from 1).
 //
-//   inverse-sqrt  Vaswani et al. 2017, eq. (3), in the peak-lr form of the PyTorch peer
-//                 (shared/peers/torch/models.py lr_at):  lr = peak * min(u / w, sqrt(w / u))
+//   inverse-sqrt  Vaswani et al. 2017, eq. (3), in its peak-lr form:
+//                   lr = peak * min(u / w, sqrt(w / u))
 //                 i.e. a linear warm-up to `peak` over w updates, then decay with 1 / sqrt(u).
+//                 Eq. 3 is lrate = d^-0.5 * min(u^-0.5, u * w^-1.5), which peaks at u = w with
+//                 d^-0.5 * w^-0.5; writing peak for that value, lrate = peak * w^0.5 *
+//                 min(u^-0.5, u * w^-1.5) = peak * min(sqrt(w / u), u / w). So peak = (d * w)^-0.5
+//                 gives the paper's schedule exactly (d = 512, w = 4000: peak = 7.0e-4).
 //   constant      lr = peak (after the same linear warm-up when warmup > 0).
 //   plateau       lr = peak * factor^k (after the warm-up), where k counts the validations that
 //                 did not improve the validation metric for `plateau_patience` validations in a row

@@ -1,6 +1,6 @@
 // The Trainer: trains any EncoderDecoder (it uses only logits() and parameters()).
 //
-// One update (Vaswani et al. 2017, section 5; the PyTorch peer's train.py):
+// One update (Vaswani et al. 2017, section 5, with gradient accumulation as fairseq's --update-freq):
 //   for each of --accumulate batches:  loss_b = CE_ls(model.logits(src, tgt_in), tgt_out) / N
 //       (label-smoothed cross-entropy summed over target tokens, pad ignored, N = target tokens of
 //        all the update's batches), loss_b.backward()

@@ -1,6 +1,7 @@
 // Layers: gradient checks through each building block, with respect to its input.
 #include <doctest/doctest.h>
 
+#include "nmt/layers/attention_scores.h"
 #include "nmt/layers/multi_head_attention.h"
 #include "nmt/layers/transformer_layers.h"
 #include "nmt/models/transformer.h"
@@ -15,7 +16,8 @@ TEST_CASE("layers: gradients with respect to the input") {
   ParameterStore store;
   MultiHeadAttention self(store, "self", 8, 2, true, gen);
   MultiHeadAttention cross(store, "cross", 8, 2, false, gen);
-  const Tensor mask = padding_mask(Tensor::from_ids({2, 4}, std::vector<int32_t>{5, 6, 3, 0, 7, 3, 0, 0}));
+  const Tensor mask =
+      source_padding_mask(Tensor::from_ids({2, 4}, std::vector<int32_t>{5, 6, 3, 0, 7, 3, 0, 0})).reshape({2, 1, 1, 4});
   const Tensor x = random_tensor({2, 4, 8}, gen);
   const Tensor y = random_tensor({2, 3, 8}, gen);
   SUBCASE("self-attention, no mask") { gradcheck([&](auto& v) { return self.self_attend(v[0], Tensor()); }, {x}); }

@@ -87,6 +87,15 @@ TEST_CASE("rnn models: incremental decoding equals teacher forcing; attention su
   }
 }
 
+TEST_CASE("rnn models: every part of the decoder state follows its row when the beam is reordered") {
+  for (auto& [name, config] : variants()) {
+    CAPTURE(name);
+    Generator init(6);
+    auto model = build_model(config, init);
+    nmt::testing::check_state_follows_rows(*model, kSource);
+  }
+}
+
 // Every parameter (biases and the pad embedding included) drawn from U(-0.5, 0.5): with the
 // initial zero biases and zero pad embedding, a recurrence over padding would stay at its zero
 // state and hide a missing mask.
@@ -147,6 +156,7 @@ TEST_CASE("luong local-m: the attention at step t stays inside [t - D, t + D] an
   const Tensor source = ids({2, 6}, {5, 6, 7, 8, 9, 3, 9, 10, 3, 0, 0, 0});
   const int32_t lengths[] = {6, 3};
   auto state = model->start(source, 1);
+  state->keep_attention = true;
   for (int t = 0; t < 6; ++t) {
     model->step(*state, ids({2}, {2, 2}));
     Tensor a = model->last_attention(*state);
@@ -175,6 +185,7 @@ TEST_CASE("luong local-p: the attention never reaches padding, sums to one, and 
   NoGradGuard no_grad;
   const Tensor source = ids({2, 8}, {5, 6, 7, 8, 9, 10, 11, 3, 9, 10, 3, 0, 0, 0, 0, 0});
   auto state = model->start(source, 1);
+  state->keep_attention = true;
   for (int t = 0; t < 4; ++t) {
     model->step(*state, ids({2}, {2, 7}));
     Tensor a = model->last_attention(*state);
@@ -209,7 +220,7 @@ TEST_CASE("rnn models: parameter names are stable; same seed, same parameters") 
                            "bridge_c.weight", "attention.u_a", "attention.v_a", "decoder.w_x", "readout.weight",
                            "output.weight"})
     CHECK_MESSAGE(m1->parameters().find(name) != nullptr, name);
-  // The readout and sizes of the peer for hidden 8: encoder 4 per direction, decoder 8, readout 4.
+  // The readout and sizes for hidden 8 (bahdanau.h): encoder 4 per direction, decoder 8, readout 4.
   CHECK(m1->parameters().find("encoder.0.forward.w_h")->shape() == Shape{4, 16});
   CHECK(m1->parameters().find("decoder.w_x")->shape() == Shape{6 + 8, 32});
   CHECK(m1->parameters().find("readout.weight")->shape() == Shape{8 + 8 + 6, 4});
@@ -256,7 +267,7 @@ TEST_CASE("rnn models: a warm training step and a warm decoding step take no new
       auto state = model->start(kSource, 2);
       for (int t = 0; t < 3; ++t) {
         model->step(*state, ids({4}, {2, 2, 5, 6}));
-        model->reorder(*state, std::vector<int32_t>{1, 0, 3, 2});
+        state->reorder(std::vector<int32_t>{1, 0, 3, 2});
       }
     };
     // The pool may serve a request from a cached block up to twice its size, so the first

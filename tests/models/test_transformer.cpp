@@ -52,6 +52,14 @@ TEST_CASE("transformer: incremental decoding with caches equals teacher forcing"
   }
 }
 
+TEST_CASE("transformer: every part of the decoder state follows its row when the beam is reordered") {
+  Generator init(2);
+  for (bool pre_norm : {false, true}) {
+    auto model = build_model(tiny_transformer(pre_norm, true), init);
+    nmt::testing::check_state_follows_rows(*model, kSource);
+  }
+}
+
 TEST_CASE("transformer: padding never changes the result of a sentence") {
   Generator init(3);
   auto model = build_model(tiny_transformer(false, true), init);

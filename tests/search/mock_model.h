@@ -1,9 +1,11 @@
 // MockModel: an EncoderDecoder whose next-token distribution is a hand-written function of the
 // sentence's source and the prefix generated so far, so the search can be tested against
-// known answers. It also checks the search's side of the interface contract: reorder() never
-// moves a row into another sentence, the first step feeds BOS, and a row whose prefix ended with
-// EOS is only ever fed EOS again (a finished hypothesis is never extended). Every row is computed
-// on its own, so results cannot depend on the batch.
+// known answers. Its state is an ordinary DecoderState (reordered by the same code as every
+// model's), and it checks the search's side of the interface contract at every step: a
+// reorder never moves a row into another sentence, dropping sentences drops whole ones and keeps
+// their order, the first step feeds BOS, and a row whose prefix ended with EOS is only ever fed
+// EOS again (a finished hypothesis is never extended). Every row is computed on its own, so
+// results cannot depend on the batch.
 #pragma once
 
 #include <cmath>
@@ -33,18 +35,30 @@ class MockModel : public EncoderDecoder {
   MockModel(int vocab, Table table, int max_positions = 1024) : EncoderDecoder(make_config(vocab, max_positions)),
                                                                 table_(std::move(table)) {}
 
+  // Entries: the sentence of each row twice, per sentence and per hypothesis (they differ when
+  // a reorder moved a row into another sentence), and the row's prefix as a node of `prefixes`.
   struct State : DecoderState {
     int beam = 1;
     int width = 0;
-    int steps = 0;              // step() calls on this state
-    std::vector<Ids> sources;   // per row (without padding)
-    std::vector<Ids> prefixes;  // per row
-    Tensor attention;           // [N, width]
+    int steps = 0;                 // step() calls on this state
+    int64_t rows = 0;              // rows at the last step
+    std::vector<Ids> sources;      // per sentence (without padding)
+    std::vector<std::pair<int32_t, int32_t>> prefixes{{-1, -1}};  // (parent, token); 0 = empty
+    int sentence = add("sentence", StateRows::per_sentence);        // int32 [N]
+    int row_sentence = add("row_sentence", StateRows::per_hypothesis);  // int32 [N]
+    int prefix = add("prefix", StateRows::per_hypothesis);              // int32 [N]
+    int attention = add("attention", StateRows::per_hypothesis);        // [N, width]
+
+    Ids prefix_of(int32_t node) const {
+      Ids out;
+      for (; node > 0; node = prefixes[node].first) out.push_back(prefixes[node].second);
+      return {out.rbegin(), out.rend()};
+    }
   };
 
-  int steps = 0;                // step() calls, all searches together
+  int steps = 0;                 // step() calls, all searches together
   int compactions = 0;           // reorders that dropped sentences
-  int violations = 0;           // finished rows fed something other than EOS
+  int violations = 0;            // finished rows fed something other than EOS
   std::vector<std::string> log;  // what went wrong, for messages
 
   Var logits(const Tensor&, const Tensor&, bool) override { throw std::logic_error("mock: no training"); }
@@ -54,31 +68,40 @@ class MockModel : public EncoderDecoder {
     state->beam = beam;
     state->width = static_cast<int>(source.dim(1));
     const int32_t* ids = source.i32();
-    for (int64_t b = 0; b < source.dim(0); ++b) {
+    const int64_t b = source.dim(0);
+    std::vector<int32_t> sentence(static_cast<std::size_t>(b));
+    for (int64_t i = 0; i < b; ++i) {
       Ids s;
-      for (int i = 0; i < state->width && ids[b * state->width + i] != kPad; ++i) s.push_back(ids[b * state->width + i]);
-      for (int j = 0; j < beam; ++j) {
-        state->sources.push_back(s);
-        state->prefixes.emplace_back();
-      }
+      for (int j = 0; j < state->width && ids[i * state->width + j] != kPad; ++j) s.push_back(ids[i * state->width + j]);
+      state->sources.push_back(s);
+      sentence[i] = static_cast<int32_t>(i);
     }
+    (*state)[state->sentence] = Var(Tensor::from_ids({b}, sentence));
+    (*state)[state->row_sentence] = Var(Tensor::from_ids({b}, sentence));
+    (*state)[state->prefix] = Var(Tensor::zeros({b}, DType::i32));
+    state->expand(beam);
+    state->rows = b * beam;
     return state;
   }
 
   Tensor step(DecoderState& base, const Tensor& previous) override {
     auto& state = static_cast<State&>(base);
-    const int rows = static_cast<int>(state.prefixes.size());
+    check_rows(state);
+    const int rows = static_cast<int>(state.rows);
     if (previous.numel() != rows) throw std::logic_error("mock: step with wrong row count");
     const int V = config().vocab_size;
     Tensor out = Tensor::empty({rows, V});
-    state.attention = Tensor::zeros({rows, state.width});
+    Tensor attention = Tensor::zeros({rows, state.width});
+    Tensor next_prefix = Tensor::empty({rows}, DType::i32);
+    const int32_t* sentence = state[state.sentence].value().i32();
+    const int32_t* prefix_node = state[state.prefix].value().i32();
     for (int r = 0; r < rows; ++r) {
       const int32_t token = previous.i32()[r];
-      Ids& prefix = state.prefixes[r];
+      int32_t node = prefix_node[r];
       if (state.steps == 0) {
         if (token != kBos) throw std::logic_error("mock: first step must feed BOS");
       } else {
-        const bool ended = !prefix.empty() && prefix.back() == kEos;
+        const bool ended = node > 0 && state.prefixes[node].second == kEos;
         if (ended && token != kEos) {
           ++violations;
           log.push_back("row " + std::to_string(r) + " extended after EOS with " + std::to_string(token));
@@ -87,46 +110,47 @@ class MockModel : public EncoderDecoder {
           ++violations;
           log.push_back("row " + std::to_string(r) + " fed pad/bos");
         }
-        prefix.push_back(token);
+        state.prefixes.emplace_back(node, token);
+        node = static_cast<int32_t>(state.prefixes.size()) - 1;
       }
-      const std::vector<float> lp = table_(state.sources[r], prefix);
+      next_prefix.i32()[r] = node;
+      const Ids& source = state.sources[sentence[r]];
+      const Ids prefix = state.prefix_of(node);
+      const std::vector<float> lp = table_(source, prefix);
       std::copy(lp.begin(), lp.end(), out.f32() + static_cast<int64_t>(r) * V);
-      state.attention.f32()[static_cast<int64_t>(r) * state.width + attended(state.sources[r], prefix)] = 1.f;
+      attention.f32()[static_cast<int64_t>(r) * state.width + attended(source, prefix)] = 1.f;
     }
+    state[state.prefix] = Var(std::move(next_prefix));
+    state[state.attention] = Var(std::move(attention));
     ++state.steps;
     ++steps;
     return out;
   }
 
-  // Same rows: each stays in its sentence. Fewer rows: whole sentences dropped, the rest in order.
-  void reorder(DecoderState& base, std::span<const int32_t> rows) override {
-    auto& state = static_cast<State&>(base);
+  // What the search did to the rows since the last step. Same rows: each stays in its sentence.
+  // Fewer rows: whole sentences dropped, the rest in order.
+  void check_rows(State& state) {
+    const int64_t rows = state[state.prefix].dim(0);
     const int beam = state.beam;
-    const bool shrink = rows.size() != state.prefixes.size();
-    if (rows.size() > state.prefixes.size() || rows.size() % beam != 0)
-      throw std::logic_error("mock: reorder to " + std::to_string(rows.size()) + " rows");
-    int last_sentence = -1;
-    std::vector<Ids> sources(rows.size()), prefixes(rows.size());
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      const int from_sentence = rows[r] / beam, slot = static_cast<int>(r) / beam;
-      if (!shrink && from_sentence != slot)
-        throw std::logic_error("mock: reorder moves row " + std::to_string(rows[r]) + " to row " + std::to_string(r));
-      if (shrink && r % beam == 0) {
-        if (from_sentence <= last_sentence) throw std::logic_error("mock: dropping sentences reorders them");
-        last_sentence = from_sentence;
-      }
-      if (shrink && from_sentence != rows[r - r % beam] / beam)
-        throw std::logic_error("mock: dropping sentences mixes them");
-      sources[r] = state.sources[rows[r]];
-      prefixes[r] = state.prefixes[rows[r]];
+    if (rows > state.rows || rows % beam != 0)
+      throw std::logic_error("mock: reorder from " + std::to_string(state.rows) + " to " + std::to_string(rows) + " rows");
+    const int32_t* sentence = state[state.sentence].value().i32();
+    const int32_t* row_sentence = state[state.row_sentence].value().i32();
+    for (int64_t r = 0; r < rows; ++r) {
+      if (row_sentence[r] != sentence[r])
+        throw std::logic_error("mock: reorder moves a row of sentence " + std::to_string(row_sentence[r]) +
+                               " to row " + std::to_string(r) + " (sentence " + std::to_string(sentence[r]) + ")");
+      if (sentence[r] != sentence[r - r % beam]) throw std::logic_error("mock: dropping sentences mixes them");
+      if (r >= beam && r % beam == 0 && sentence[r] <= sentence[r - beam])
+        throw std::logic_error("mock: dropping sentences reorders them");
     }
-    compactions += shrink;
-    state.sources = std::move(sources);
-    state.prefixes = std::move(prefixes);
+    compactions += rows < state.rows;
+    state.rows = rows;
   }
 
   Tensor last_attention(const DecoderState& base, int, int) const override {
-    return static_cast<const State&>(base).attention;
+    const auto& state = static_cast<const State&>(base);
+    return state.keep_attention ? state[state.attention].value() : Tensor();
   }
 
   // The source position the mock attends to while producing the token after `prefix`.

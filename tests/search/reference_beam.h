@@ -1,6 +1,7 @@
-// A direct, unoptimised port of the PyTorch peer's beam_search (shared/peers/torch/translate.py)
-// for one sentence, working on a Table instead of a model: the behaviour nmt::beam_search must
-// reproduce (its early stop may end sooner, but never with another best hypothesis).
+// A direct, unoptimised beam search for one sentence, fairseq-style (each step ranks the top 2k
+// continuations, EOS among the first k finishes a hypothesis, a sentence stops with k finished
+// ones), working on a Table instead of a model: the behaviour nmt::beam_search must reproduce
+// (its early stop may end sooner, but never with another best hypothesis).
 #pragma once
 
 #include <algorithm>
@@ -13,7 +14,7 @@
 namespace nmt::testing {
 
 // Returns (tokens, normalized score) of the best hypothesis; score / length^alpha, length =
-// tokens + EOS. The limit is the peer's max length (pieces + EOS) where EOS is forced.
+// tokens + EOS. The limit is the max length (pieces + EOS) where EOS is forced.
 inline std::pair<Ids, double> reference_beam(const Table& table, const Ids& source_with_eos, int k, double alpha,
                                              int limit, int vocab) {
   struct Live {

@@ -169,7 +169,7 @@ TEST_CASE("at the length limit EOS is forced and reported") {
     auto results = search(model, sources, o);
     for (int b = 0; b < 2; ++b) {
       const int source_length = static_cast<int>(sources[b].size()) + 1;
-      CHECK(results[b].max_length == 2 * source_length + 10);  // the peer's default
+      CHECK(results[b].max_length == 2 * source_length + 10);  // the default, 2 * length + 10
       CHECK(results[b].hit_length_limit());
       CHECK(results[b].best().tokens == Ids(results[b].max_length - 1, 4));
       const double expected = (results[b].max_length - 1) * std::log(0.99) + std::log(1e-6);
@@ -301,10 +301,10 @@ TEST_CASE("greedy search is beam search with beam 1") {
   }
 }
 
-// The peer stops a sentence as soon as it has k finished hypotheses; we go on while a live
-// hypothesis already beats them (see beam_search.cpp), so we find the peer's hypothesis or a
-// better one, never a worse one.
-TEST_CASE("beam search finds what the PyTorch peer's beam search finds, or better") {
+// The reference (fairseq's rule) stops a sentence as soon as it has k finished hypotheses; we go
+// on while a live hypothesis already beats them (see beam_search.cpp), so we find the
+// reference's hypothesis or a better one, never a worse one.
+TEST_CASE("beam search finds what the reference beam search finds, or better") {
   for (uint64_t seed : {1, 2, 3, 4}) {
     const int V = 12;
     const Table table = random_table(seed, V, 0.5f);
@@ -313,7 +313,7 @@ TEST_CASE("beam search finds what the PyTorch peer's beam search finds, or bette
     for (int beam : {2, 3, 5}) {
       SearchOptions o;
       o.beam = beam;
-      o.length_penalty = {Normalization::average, 1.0f};  // the peer's score / length^1
+      o.length_penalty = {Normalization::average, 1.0f};  // the reference's score / length^1
       const auto results = search(model, sources, o);
       for (std::size_t b = 0; b < sources.size(); ++b) {
         const Ids source = with_eos(sources[b]);
@@ -330,7 +330,7 @@ TEST_CASE("beam search finds what the PyTorch peer's beam search finds, or bette
 
 TEST_CASE("the search stops as soon as no live hypothesis can beat the best finished one") {
   // EOS at once has probability 0.9; every other first token 0.1 / 56 and then junk forever. The
-  // peer would run to the limit waiting for k finished hypotheses.
+  // reference would run to the limit waiting for k finished hypotheses.
   HandTable hand;
   hand.entries[{}] = {{kEos, 0.9}};
   MockModel model(hand.vocab, hand);

@@ -8,7 +8,7 @@
 
 using namespace nmt::train;
 
-TEST_CASE("inverse-sqrt: linear warm-up to the peak, then 1/sqrt(update), as the PyTorch peer's lr_at") {
+TEST_CASE("inverse-sqrt: linear warm-up to the peak, then 1/sqrt(update) (Vaswani et al. eq. 3, peak form)") {
   LearningRateSchedule s({ScheduleKind::inverse_sqrt, 1e-3f, 400});
   for (int64_t u : {1, 7, 200, 399, 400, 401, 1000, 1600, 12345}) {
     const double expected = 1e-3 * std::min(u / 400.0, std::sqrt(400.0 / u));

@@ -1,0 +1,74 @@
+// DecoderState: what a model keeps between decoding steps, as CTranslate2's decoder state does
+// it: a list of named tensors, each with one row per hypothesis (row b * beam + k is hypothesis k
+// of sentence b, see EncoderDecoder::start) and marked per hypothesis or per sentence. How the
+// state follows the beam - repeating each sentence's rows for its hypotheses, reordering rows
+// after a search step, dropping sentences that are done - is written once, here, for every
+// model; a model only says which entries it has and of which kind. A new entry cannot be
+// forgotten by the reordering.
+//
+// Models view the entries through typed states (TransformerState, RnnState) that remember each
+// entry's slot; the entries themselves are plain Vars (no gradient is recorded while decoding).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nmt/autograd/var.h"
+
+namespace nmt {
+
+// How the rows of a state entry follow the beam.
+enum class StateRows : uint8_t {
+  // Differs between the hypotheses of a sentence (recurrent states, self-attention caches, input
+  // feeding, the last step's attention): every reorder moves these rows.
+  per_hypothesis,
+  // The same for every hypothesis of a sentence (encoder output, its keys and values, masks,
+  // lengths): repeated by expand, and moved by reorder only when it drops sentences (otherwise
+  // every row stays within its sentence, so these rows would not change).
+  per_sentence,
+};
+
+class DecoderState {
+ public:
+  struct Entry {
+    std::string name;
+    StateRows rows;
+    Var value;  // [N, ...] f32 or i32; undefined until the model sets it (e.g. caches before step 1)
+  };
+
+  DecoderState() = default;
+  virtual ~DecoderState() = default;
+
+  // Adds an entry (undefined until set) and returns its slot, valid for the state's life.
+  int add(std::string name, StateRows rows);
+  Var& operator[](int slot) { return entries_[static_cast<std::size_t>(slot)].value; }
+  const Var& operator[](int slot) const { return entries_[static_cast<std::size_t>(slot)].value; }
+  const std::vector<Entry>& entries() const { return entries_; }
+  // The entry called `name`, or nullptr.
+  const Entry* find(std::string_view name) const;
+
+  // Repeats every row beam times: rows b * beam + k (k < beam) of each defined entry become row
+  // b. Turns the state of B sentences, as the encoder leaves it, into beam hypotheses each.
+  void expand(int beam);
+
+  // The search's reordering: row r of the new state is row rows[r] of the old one, where rows[r]
+  // belongs to the same sentence as r. To drop sentences that are done the search passes fewer
+  // rows: the remaining sentences' rows, whole sentences in order. Then every entry, per
+  // sentence ones included, keeps only those rows.
+  void reorder(std::span<const int32_t> rows);
+
+  // The target position of the next step (the same for every row).
+  int64_t position = 0;
+  // Whether the caller wants the attention weights (and local-p's positions) of each step;
+  // models keep them in the state only then (EncoderDecoder::last_attention). The search sets it
+  // when SearchOptions::attention asks for alignments or heatmaps.
+  bool keep_attention = false;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace nmt
