@@ -85,7 +85,7 @@ while [ $# -gt 0 ]; do
     model=$1/${MODEL:-model.bin} label=$(basename "$1")
   fi
   [ -f "$model" ] || { echo "attention-stats.sh: no $model" >&2; exit 1; }
-  [ -s "$data/$set_name.de" ] || { echo "attention-stats.sh: $data/$set_name.de is missing" >&2; exit 1; }
+  [ -s "$data/$set_name.de" ] || { echo "attention-stats.sh: $data/$set_name.de is missing (set MULTI30K_DIR=<the Multi30k folder>)" >&2; exit 1; }
   [ $printed = 1 ] || { echo "$header"; printed=1; }
   keep=/dev/null
   [ -n "${SAVE:-}" ] && { mkdir -p "$SAVE"; keep=$SAVE/${label//\//-}.att; }

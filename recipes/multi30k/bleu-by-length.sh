@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 data=${MULTI30K_DIR:-runs/multi30k/data}
 set_name=${SET:-test_2016_flickr}
 read -r -a bounds <<< "${BUCKETS:-10 14 19}"
-[ -s "$data/$set_name.de" ] && [ -s "$data/$set_name.en" ] || { echo "bleu-by-length.sh: $data/$set_name.{de,en} missing" >&2; exit 1; }
+[ -s "$data/$set_name.de" ] && [ -s "$data/$set_name.en" ] || { echo "bleu-by-length.sh: $data/$set_name.{de,en} missing (set MULTI30K_DIR=<the Multi30k folder>)" >&2; exit 1; }
 [ $# -gt 0 ] || { echo "usage: $0 RUN_DIR ..." >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -35,11 +35,12 @@ if [ -z "$data" ]; then
   mkdir -p "$data"
   base=https://github.com/multi30k/dataset/raw/master/data/task1/raw
   for f in train.de train.en val.de val.en test_2016_flickr.de test_2016_flickr.en; do
-    [ -s "$data/$f" ] || { curl -fsSL "$base/$f.gz" | gunzip > "$data/$f.tmp" && mv "$data/$f.tmp" "$data/$f"; }
+    [ -s "$data/$f" ] || { curl -fsSL "$base/$f.gz" | gunzip > "$data/$f.tmp" && mv "$data/$f.tmp" "$data/$f"; } ||
+      { echo "run.sh: cannot download $f; set MULTI30K_DIR=<folder with train/val/test_2016_flickr .de/.en>" >&2; exit 1; }
   done
 fi
 for f in train.de train.en val.de val.en test_2016_flickr.de test_2016_flickr.en; do
-  [ -s "$data/$f" ] || { echo "run.sh: $data/$f is missing" >&2; exit 1; }
+  [ -s "$data/$f" ] || { echo "run.sh: $data/$f is missing (set MULTI30K_DIR=<the Multi30k folder>)" >&2; exit 1; }
 done
 
 [ -x build/bin/nmt-train ] || { cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)"; }
