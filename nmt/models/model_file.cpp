@@ -243,6 +243,17 @@ void write_all(int fd, const char* data, std::size_t size, std::size_t offset) {
   }
 }
 
+// The process's umask, read from /proc (setting and restoring it with umask() would race with
+// other threads creating files).
+mode_t process_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
+
 }  // namespace
 
 int64_t ModelFileSummary::parameter_count() const {
@@ -288,6 +299,8 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
   int fd = ::mkstemp(temp.data());
   if (fd < 0) fail(path, "cannot create a temporary file in '" + dir.string() + "': " + system_error_text());
   try {
+    // mkstemp makes the file 0600; a model file gets the permissions any new file would (the umask).
+    if (::fchmod(fd, 0666 & ~process_umask()) != 0) throw std::system_error(errno, std::generic_category());
     std::size_t written = 0;
     for (std::string_view part : parts) {
       write_all(fd, part.data(), part.size(), written);

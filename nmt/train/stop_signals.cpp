@@ -28,6 +28,7 @@ void install_stop_signal_handlers() {
   action.sa_flags = 0;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);  // the terminal closed: save, as for SIGTERM
 }
 
 int stop_signal() { return g_signal; }

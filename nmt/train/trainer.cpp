@@ -26,6 +26,7 @@
 #include "nmt/tensor/threading.h"
 #include "nmt/train/file_fingerprint.h"
 #include "nmt/train/progress.h"
+#include "nmt/train/run_directory.h"
 #include "nmt/train/schedule.h"
 #include "nmt/train/stop_signals.h"
 #include "nmt/train/training_data.h"
@@ -90,6 +91,7 @@ class Run {
   std::unique_ptr<EncoderDecoder>& model_;
 
   fs::path dir_;
+  std::unique_ptr<RunDirectoryLock> lock_;
   std::ofstream log_;
   TrainingData data_;
   std::unique_ptr<optim::Optimizer> optimizer_;
@@ -150,6 +152,9 @@ void Run::prepare() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (!fs::is_directory(dir_)) throw std::runtime_error("--model-dir: cannot create '" + dir_.string() + "'");
+  lock_ = std::make_unique<RunDirectoryLock>(dir_);  // one run per folder, until this process ends
+  if (const int removed = remove_stale_temporary_files(dir_))
+    out_ << "removed " << removed << " unfinished temporary file(s) of a killed run from " << dir_.string() << std::endl;
   const fs::path log_path = dir_ / "log.jsonl";
   log_.open(log_path, std::ios::app);
   if (!log_) throw std::runtime_error("--model-dir: cannot write '" + log_path.string() + "'");

@@ -152,8 +152,10 @@ TEST_CASE("nmt-train end to end: own vocabulary, validation, model file, config 
   CHECK(model.vocabulary->vocab_size() == 500);
 }
 
-TEST_CASE("nmt-train: SIGINT saves a checkpoint and exits 130; --resume continues") {
-  const fs::path dir = fresh("sigint");
+TEST_CASE("nmt-train: SIGINT, SIGTERM or SIGHUP (a closed terminal) saves a checkpoint and exits 128+N; --resume continues") {
+  for (const int signal_number : {SIGINT, SIGHUP}) {
+  CAPTURE(signal_number);
+  const fs::path dir = fresh("signal-" + std::to_string(signal_number));
   const fs::path model_dir = dir / "model";
   std::vector<std::string> args =
       plus(tiny_run(model_dir), {"--vocab-size", "500", "--max-updates", "100000", "--valid-every", "100000",
@@ -178,7 +180,7 @@ TEST_CASE("nmt-train: SIGINT saves a checkpoint and exits 130; --resume continue
   while (read_text(model_dir / "log.jsonl").find("\"update\": 3,") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline && !(exited = ::waitpid(pid, &status, WNOHANG) == pid))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (!exited) ::kill(pid, SIGINT);
+  if (!exited) ::kill(pid, signal_number);
   while (!exited && ::waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
@@ -190,7 +192,7 @@ TEST_CASE("nmt-train: SIGINT saves a checkpoint and exits 130; --resume continue
   const std::string err = read_text(err_path);
   INFO(err);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(WEXITSTATUS(status) == 128 + signal_number);
   CHECK(err.find("stop requested") != std::string::npos);
   CHECK(err.find("continue with --resume") != std::string::npos);
   REQUIRE(!fs::is_empty(model_dir));
@@ -209,6 +211,7 @@ TEST_CASE("nmt-train: SIGINT saves a checkpoint and exits 130; --resume continue
   CHECK(resumed.status == 0);
   CHECK(resumed.err.find("resumed from") != std::string::npos);
   CHECK(resumed.err.find("stopped at update " + std::to_string(stopped_at + 2)) != std::string::npos);
+  }
 }
 
 TEST_CASE("nmt-train --save-every writes checkpoints between validations; nmt-average averages the last K") {

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <sys/stat.h>
+
 #include "nmt/autograd/var.h"
 #include "nmt/models/checkpoint_averaging.h"
 #include "nmt/models/model_file.h"
@@ -189,6 +191,21 @@ TEST_CASE("a failed write leaves the previous file intact and no temporary file 
   // And a successful write replaces the file.
   save_model(path.string(), *second, sample_info());
   CHECK(same_parameters(*second, *load_model(path.string()).model));
+}
+
+TEST_CASE("model files get the permissions the umask gives any new file, not mkstemp's 0600") {
+  const fs::path dir = scratch_dir("model-umask");
+  auto model = tiny_model(3);
+  for (const mode_t mask : {mode_t(022), mode_t(077), mode_t(002)}) {
+    CAPTURE(mask);
+    const mode_t previous = ::umask(mask);
+    const fs::path path = dir / ("model-" + std::to_string(mask) + ".bin");
+    save_model(path.string(), *model, sample_info());
+    ::umask(previous);
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == (0666 & ~mask));
+  }
 }
 
 TEST_CASE("the training state of a checkpoint round-trips exactly") {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "nmt/models/model_file.h"
+#include "nmt/train/run_directory.h"
 #include "nmt/train/trainer.h"
 #include "train_test_data.h"
 
@@ -192,6 +193,30 @@ TEST_CASE("--resume skips a damaged newest checkpoint and continues from the one
   // With no good checkpoint left, the error names the file.
   for (const auto& [update, path] : list_checkpoints(dir)) std::ofstream(path, std::ios::trunc) << "junk";
   CHECK_THROWS_WITH(Trainer(options, log).run(), doctest::Contains("not an nmt model file"));
+}
+
+TEST_CASE("one run per --model-dir (a lock), and the leftovers of killed writes are removed at start") {
+  const fs::path dir = scratch_dir("lock");
+  TrainerOptions options = tiny_options(dir);
+  options.max_updates = 2;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  std::ofstream(dir / ".checkpoint-00000005.bin.tmp-Ab12Cd") << "half a checkpoint";
+  std::ofstream(dir / "notes.tmp-Ab12Cd") << "not ours: kept";
+  std::ostringstream out;
+  {
+    const RunDirectoryLock other_run(dir);
+    CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("another nmt-train (process "));
+    CHECK(fs::exists(dir / ".checkpoint-00000005.bin.tmp-Ab12Cd"));  // untouched while another run holds it
+  }
+  Trainer(options, out).run();
+  CHECK(out.str().find("removed 1 unfinished temporary file(s)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / ".checkpoint-00000005.bin.tmp-Ab12Cd"));
+  CHECK(fs::exists(dir / "notes.tmp-Ab12Cd"));
+  // Released when the run ends: the next one starts.
+  options.resume = true;
+  options.max_updates = 3;
+  CHECK(Trainer(options, out).run().updates == 3);
 }
 
 TEST_CASE("a run writes the best model, checkpoints, a JSON log and readable progress") {
