@@ -193,8 +193,14 @@ void Var::backward(const Tensor& grad_output) const {
   if (!defined() || !node_->requires_grad)
     throw std::invalid_argument("backward: the value does not depend on anything that requires a gradient");
   if (grad_output.shape() != shape()) shape_error("backward", "gradient shape differs from value:", grad_output.shape(), shape());
-  if (node_->backward == nullptr) {  // a leaf: the gradient is just added
-    node_->grad = grad_output.clone();
+  if (node_->backward == nullptr) {  // a leaf: the gradient is added to what it holds
+    if (!node_->grad.defined()) {
+      node_->grad = grad_output.clone();
+    } else {
+      float* g = node_->grad.f32();
+      const float* d = grad_output.f32();
+      for (int64_t i = 0, n = grad_output.numel(); i < n; ++i) g[i] += d[i];
+    }
     return;
   }
   node_->grad = grad_output;  // shared, not copied: backward functions only read a node's grad
