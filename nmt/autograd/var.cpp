@@ -210,11 +210,11 @@ void Var::backward(const Tensor& grad_output) const {
     if (!node.grad.defined() || node.backward == nullptr) continue;
     node.backward(node);
     if (g_detect_anomaly) check_finite(node);
-    // This node's gradient, saved tensors and links to its inputs are no longer needed (the
-    // tape still holds the inputs): memory goes back to the pool now, and freeing a long graph
+    // This node's gradient, record and links to its inputs are no longer needed (the tape
+    // still holds the inputs): memory goes back to the pool now, and freeing a long graph
     // later needs no deep recursion.
     node.grad = Tensor();
-    for (Tensor& s : node.saved) s = Tensor();
+    node.clear_record();
     release_inputs(node);
   }
   clear_tape();
