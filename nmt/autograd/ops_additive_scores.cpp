@@ -45,9 +45,14 @@ NMT_KERNEL void scores_row_backward(const float* q, const float* k, const float*
   }
 }
 
-// Inputs {q, k, v}; ints: [0] B, [1] T, [2] S, [3] A.
+// What the backward reads besides its inputs {q, k, v}: the sizes of q [B, T, A] and k [B, S, A].
+struct ScoresRecord {
+  int64_t batch, queries, keys, width;
+};
+
 void additive_scores_backward(Node& node) {
-  const int64_t batch = node.ints[0], queries = node.ints[1], keys = node.ints[2], width = node.ints[3];
+  const ScoresRecord& r = node.record<ScoresRecord>();
+  const int64_t batch = r.batch, queries = r.queries, keys = r.keys, width = r.width;
   const float* q = node.input(0)->value.f32();
   const float* k = node.input(1)->value.f32();
   const float* v = node.input(2)->value.f32();
@@ -105,12 +110,7 @@ Var additive_scores(const Var& q, const Var& k, const Var& v) {
   });
   Var out = Var::make_result("additive_scores", std::move(e), {q, k, v}, additive_scores_backward,
                              ValueReads::input(0) | ValueReads::input(1) | ValueReads::input(2));
-  if (Node* node = out.recording()) {
-    node->ints[0] = batch;
-    node->ints[1] = queries;
-    node->ints[2] = keys;
-    node->ints[3] = width;
-  }
+  if (Node* node = out.recording()) node->emplace_record<ScoresRecord>(batch, queries, keys, width);
   return out;
 }
 

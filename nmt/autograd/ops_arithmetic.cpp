@@ -97,17 +97,22 @@ NMT_KERNEL void scaled_into(float* out, const float* g, int64_t n, float scale, 
     for (int64_t i = 0; i < n; ++i) out[i] = scale * g[i];
 }
 
-void affine_backward(Node& node) {  // y = s x + c
+// What the backward of y = s x + c reads: the scale s.
+struct AffineRecord {
+  float scale;
+};
+
+void affine_backward(Node& node) {
   bool accumulate;
   if (Tensor* gx = node.input_grad(0, &accumulate))
-    scaled_into(gx->f32(), node.grad.f32(), gx->numel(), node.scalars[0], accumulate);
+    scaled_into(gx->f32(), node.grad.f32(), gx->numel(), node.record<AffineRecord>().scale, accumulate);
 }
 
 Var affine_op(const char* name, const Var& a, float scale, float shift) {
   Tensor out = Tensor::empty(a.shape());
   affine(out.f32(), a.value().f32(), a.numel(), scale, shift);
   Var y = Var::make_result(name, std::move(out), {a}, affine_backward, ValueReads::none);
-  if (Node* n = y.recording()) n->scalars[0] = scale;
+  if (Node* n = y.recording()) n->emplace_record<AffineRecord>(scale);
   return y;
 }
 

@@ -128,11 +128,21 @@ NMT_KERNEL void lstm_backward_row(const float* acts, const float* c_prev, const 
   }
 }
 
-// Inputs: full {x, h, c, w_x, w_h, b}, projected {xproj, h, c, w_h}. ints: [0] projected, [1] H.
+// What a cell's backward reads besides its inputs and output: the gate activations, [B, 4H]
+// for both cells (LSTM: i, f, g, o; GRU: r, z, n and h W_hn + b_hn), whether the cell is the
+// projected one, and H.
+struct CellRecord {
+  Tensor acts;
+  bool projected;
+  int64_t hidden;
+};
+
+// Inputs: full {x, h, c, w_x, w_h, b}, projected {xproj, h, c, w_h}.
 void lstm_backward(Node& node) {
-  const bool projected = node.ints[0] != 0;
-  const int64_t hidden = node.ints[1];
-  const Tensor& acts = node.saved[0];
+  const CellRecord& record = node.record<CellRecord>();
+  const bool projected = record.projected;
+  const int64_t hidden = record.hidden;
+  const Tensor& acts = record.acts;
   const int64_t batch = acts.dim(0), width = 4 * hidden;
   const int w_h_index = projected ? 3 : 4;
   const float* h_prev = node.input(1)->value.f32();
@@ -183,16 +193,22 @@ void lstm_backward(Node& node) {
   }
 }
 
-// h' or c' (ints[0] = 0 or 1): a view of the cell's [2, B, H] states. Its gradient goes into
-// that part of the states' gradient; the other part is zeroed when this comes first.
+// Which of the cell's states a view is: 0 for h', 1 for c'.
+struct StateViewRecord {
+  int part;
+};
+
+// h' or c': a view of the cell's [2, B, H] states. Its gradient goes into that part of the
+// states' gradient; the other part is zeroed when this comes first.
 void lstm_state_view_backward(Node& node) {
   bool acc;
   Tensor* g = node.input_grad(0, &acc);
   if (!g) return;
   const int64_t n = node.value.numel();
-  float* part = g->f32() + node.ints[0] * n;
+  const int which = node.record<StateViewRecord>().part;
+  float* part = g->f32() + which * n;
   if (!acc) {
-    float* other = g->f32() + (1 - node.ints[0]) * n;
+    float* other = g->f32() + (1 - which) * n;
     for (int64_t i = 0; i < n; ++i) other[i] = 0.0f;
   }
   copy_or_add(node.grad.f32(), n, part, acc);
@@ -211,16 +227,13 @@ LstmState lstm_finish(const char* op, std::span<const Var> inputs, Tensor gates,
                      cp + r * hidden, hidden);
   });
   Var cell = Var::make_result(op, states, inputs, lstm_backward);
-  if (Node* node = cell.recording()) {
-    node->saved[0] = std::move(gates);
-    node->ints[0] = projected;
-    node->ints[1] = hidden;
-  }
+  if (Node* node = cell.recording()) node->emplace_record<CellRecord>(std::move(gates), projected, hidden);
   const Shape shape{batch, hidden};
   LstmState out;
   out.h = Var::make_result("lstm_h", states.rows(0, 1).reshape(shape), {cell}, lstm_state_view_backward);
   out.c = Var::make_result("lstm_c", states.rows(1, 2).reshape(shape), {cell}, lstm_state_view_backward);
-  if (Node* node = out.c.recording()) node->ints[0] = 1;
+  if (Node* node = out.h.recording()) node->emplace_record<StateViewRecord>(0);
+  if (Node* node = out.c.recording()) node->emplace_record<StateViewRecord>(1);
   return out;
 }
 
@@ -267,11 +280,12 @@ NMT_KERNEL void gru_backward_row(const float* acts, const float* h, const float*
   }
 }
 
-// Inputs: full {x, h, w_x, w_h, b_x, b_h}, projected {xproj, h, w_h, b_h}. ints: [0] projected, [1] H.
+// Inputs: full {x, h, w_x, w_h, b_x, b_h}, projected {xproj, h, w_h, b_h}.
 void gru_backward(Node& node) {
-  const bool projected = node.ints[0] != 0;
-  const int64_t hidden = node.ints[1];
-  const Tensor& acts = node.saved[0];
+  const CellRecord& record = node.record<CellRecord>();
+  const bool projected = record.projected;
+  const int64_t hidden = record.hidden;
+  const Tensor& acts = record.acts;
   const int64_t batch = acts.dim(0), width = 3 * hidden;
   const int w_h_index = projected ? 2 : 3, b_h_index = projected ? 3 : 5;
   const float* h_prev = node.input(1)->value.f32();
@@ -338,11 +352,7 @@ Var gru_finish(const char* op, std::span<const Var> inputs, Tensor gx, const flo
                     ap + r * 4 * hidden, hidden);
   });
   Var y = Var::make_result(op, std::move(out), inputs, gru_backward);
-  if (Node* node = y.recording()) {
-    node->saved[0] = std::move(acts);
-    node->ints[0] = projected;
-    node->ints[1] = hidden;
-  }
+  if (Node* node = y.recording()) node->emplace_record<CellRecord>(std::move(acts), projected, hidden);
   return y;
 }
 

@@ -62,11 +62,18 @@ void masked_scale_parallel(const float* x, const Tensor& mask, float scale, floa
   });
 }
 
-// saved[0]: the mask bits; scalars[0]: the scale 1/(1-p).
+// What the backward reads: the mask bits and the scale 1/(1-p).
+struct DropoutRecord {
+  Tensor mask;
+  float scale;
+};
+
 void dropout_backward(Node& node) {
   bool accumulate;
-  if (Tensor* dx = node.input_grad(0, &accumulate))
-    masked_scale_parallel(node.grad.f32(), node.saved[0], node.scalars[0], dx->f32(), dx->numel(), accumulate);
+  if (Tensor* dx = node.input_grad(0, &accumulate)) {
+    const DropoutRecord& record = node.record<DropoutRecord>();
+    masked_scale_parallel(node.grad.f32(), record.mask, record.scale, dx->f32(), dx->numel(), accumulate);
+  }
 }
 
 }  // namespace
@@ -83,10 +90,7 @@ Var dropout(const Var& x, float p, Generator& gen, bool training) {
   Tensor out = Tensor::empty(x.shape());
   masked_scale_parallel(x.value().f32(), mask, scale, out.f32(), n, false);
   Var y = Var::make_result("dropout", std::move(out), {x}, dropout_backward, ValueReads::none);
-  if (Node* node = y.recording()) {
-    node->saved[0] = std::move(mask);
-    node->scalars[0] = scale;
-  }
+  if (Node* node = y.recording()) node->emplace_record<DropoutRecord>(std::move(mask), scale);
   return y;
 }
 

@@ -75,15 +75,20 @@ void scatter_add_rows(const float* g, const int32_t* ids, int64_t m, int64_t d, 
   });
 }
 
-// saved[0]: the ids; ints[0]: the id that gets no gradient (-1: none).
+// What the backward reads: the ids (a copy) and the id that gets no gradient (-1: none).
+struct GatherRecord {
+  Tensor ids;
+  int32_t skip;
+};
+
 void gather_backward(Node& node) {
   bool accumulate;
   Tensor* dx = node.input_grad(0, &accumulate);
   if (!dx) return;
-  const Tensor& ids = node.saved[0];
+  const GatherRecord& record = node.record<GatherRecord>();
+  const Tensor& ids = record.ids;
   const int64_t rows = dx->dim(0), d = dx->shape().inner(0);
-  scatter_add_rows(node.grad.f32(), ids.i32(), ids.numel(), d, dx->f32(), rows, static_cast<int32_t>(node.ints[0]),
-                   accumulate);
+  scatter_add_rows(node.grad.f32(), ids.i32(), ids.numel(), d, dx->f32(), rows, record.skip, accumulate);
 }
 
 Var gather(const char* op, const Var& x, const Tensor& ids, Shape out_shape, int32_t skip) {
@@ -91,10 +96,8 @@ Var gather(const char* op, const Var& x, const Tensor& ids, Shape out_shape, int
   Tensor out = Tensor::empty(out_shape);
   gather_rows(x.value().f32(), ids.i32(), ids.numel(), d, out.f32());
   Var y = Var::make_result(op, std::move(out), {x}, gather_backward);
-  if (Node* node = y.recording()) {
-    node->saved[0] = ids.clone();  // the caller may reuse its ids buffer before backward
-    node->ints[0] = skip;
-  }
+  if (Node* node = y.recording())  // a copy of the ids: the caller may reuse its buffer before backward
+    node->emplace_record<GatherRecord>(ids.clone(), skip);
   return y;
 }
 

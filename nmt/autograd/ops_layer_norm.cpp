@@ -116,12 +116,18 @@ int64_t block_rows(int64_t rows) {
   return by_count > kMinRows ? by_count : kMinRows;
 }
 
+// What the backward reads besides x and gamma: each row's mean and 1/std from the forward.
+struct LayerNormRecord {
+  Tensor mean, rstd;
+};
+
 void layer_norm_backward(Node& node) {
   const Tensor& x = node.input(0)->value;
   const Tensor& gamma = node.input(1)->value;
   const int64_t d = gamma.numel(), rows = d ? x.numel() / d : 0;
-  const float* mean = node.saved[0].f32();
-  const float* rstd = node.saved[1].f32();
+  const LayerNormRecord& record = node.record<LayerNormRecord>();
+  const float* mean = record.mean.f32();
+  const float* rstd = record.rstd.f32();
   bool acc_x = false, acc_gamma = false, acc_beta = false;
   Tensor* gx = node.input_grad(0, &acc_x);
   Tensor* ggamma = node.input_grad(1, &acc_gamma);
@@ -179,11 +185,7 @@ Var layer_norm(const Var& x, const Var& gamma, const Var& beta, float eps) {
   });
   Var y = Var::make_result("layer_norm", std::move(out), {x, gamma, beta}, layer_norm_backward,
                            ValueReads::input(0) | ValueReads::input(1));
-  if (Node* node = y.recording()) {
-    node->saved[0] = std::move(mean);
-    node->saved[1] = std::move(rstd);
-    node->scalars[0] = eps;
-  }
+  if (Node* node = y.recording()) node->emplace_record<LayerNormRecord>(std::move(mean), std::move(rstd));
   return y;
 }
 

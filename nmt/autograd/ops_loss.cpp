@@ -63,6 +63,14 @@ NMT_KERNEL void cross_entropy_backward_row(const float* x, float lse, int32_t y,
   dx[y] -= scale * confidence;
 }
 
+// What the backward reads besides the logits: each row's log-sum-exp, the targets, the label
+// smoothing eps, the reduction's scale (1 or 1/tokens) and the target that gets no gradient.
+struct CrossEntropyRecord {
+  Tensor lse, targets;
+  float label_smoothing, scale;
+  int32_t ignore_id;
+};
+
 void cross_entropy_backward(Node& node) {
   bool accumulate;
   Tensor* gx = node.input_grad(0, &accumulate);
@@ -70,11 +78,12 @@ void cross_entropy_backward(Node& node) {
   const Tensor& logits = node.input(0)->value;
   const int64_t v = logits.dim(-1), rows = logits.numel() / v;
   const float* x = logits.f32();
-  const float* lse = node.saved[0].f32();
-  const int32_t* targets = node.saved[1].i32();
-  const float eps = node.scalars[0];
-  const float scale = node.grad.f32()[0] * node.scalars[1];
-  const int32_t ignore_id = static_cast<int32_t>(node.ints[0]);
+  const CrossEntropyRecord& record = node.record<CrossEntropyRecord>();
+  const float* lse = record.lse.f32();
+  const int32_t* targets = record.targets.i32();
+  const float eps = record.label_smoothing;
+  const float scale = node.grad.f32()[0] * record.scale;
+  const int32_t ignore_id = record.ignore_id;
   const float smooth = eps / static_cast<float>(v), confidence = 1.0f - eps;
   float* dx = gx->f32();
   parallel_for(rows, rows * v, [&](int64_t r) {
@@ -143,13 +152,9 @@ CrossEntropyResult cross_entropy_with_stats(const Var& logits, const Tensor& tar
 
   CrossEntropyResult result;
   result.loss = Var::make_result(op, std::move(out), {logits}, cross_entropy_backward, ValueReads::input(0));
-  if (Node* node = result.loss.recording()) {
-    node->saved[0] = std::move(lse);
-    node->saved[1] = targets.clone();  // the caller may refill its batch buffer
-    node->scalars[0] = label_smoothing;
-    node->scalars[1] = static_cast<float>(scale);
-    node->ints[0] = ignore_id;
-  }
+  if (Node* node = result.loss.recording())  // a copy of the targets: the caller may refill its batch buffer
+    node->emplace_record<CrossEntropyRecord>(std::move(lse), targets.clone(), label_smoothing,
+                                             static_cast<float>(scale), ignore_id);
   result.nll_sum = nll_sum;
   result.tokens = tokens;
   return result;

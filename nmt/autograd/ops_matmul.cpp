@@ -5,12 +5,20 @@
 namespace nmt {
 namespace {
 
+// What a product's backward reads besides A and B: whether each was transposed, and M and K
+// (N follows from the output's size).
+struct ProductRecord {
+  bool transpose_a, transpose_b;
+  int64_t m, k;
+};
+
 // matmul: Y[M,N] = op(A)[M,K] op(B)[K,N]
 //   dA = dY op(B)^T  (or op(B) dY^T when A is transposed)
 //   dB = op(A)^T dY  (or dY^T op(A) when B is transposed)
 void matmul_backward(Node& node) {
-  const bool ta = node.ints[0], tb = node.ints[1];
-  const int64_t m = node.ints[2], k = node.ints[3], n = node.value.numel() / (m ? m : 1);
+  const ProductRecord& r = node.record<ProductRecord>();
+  const bool ta = r.transpose_a, tb = r.transpose_b;
+  const int64_t m = r.m, k = r.k, n = node.value.numel() / (m ? m : 1);
   const Tensor& a = node.input(0)->value;
   const Tensor& b = node.input(1)->value;
   const float* g = node.grad.f32();
@@ -29,8 +37,9 @@ void matmul_backward(Node& node) {
 }
 
 void batched_matmul_backward(Node& node) {
-  const bool ta = node.ints[0], tb = node.ints[1];
-  const int64_t m = node.ints[2], k = node.ints[3];
+  const ProductRecord& r = node.record<ProductRecord>();
+  const bool ta = r.transpose_a, tb = r.transpose_b;
+  const int64_t m = r.m, k = r.k;
   const Shape& ys = node.value.shape();
   const int64_t n = ys[-1], batch = node.value.numel() / ((m * n) != 0 ? m * n : 1);
   const Tensor& a = node.input(0)->value;
@@ -49,16 +58,11 @@ void batched_matmul_backward(Node& node) {
   }
 }
 
-// The result of a product, with what its backward needs: ints = {transpose_a, transpose_b, M, K}.
+// The result of a product, with its record.
 Var record_product(const char* op, Tensor y, const Var& a, const Var& b, BackwardFn backward, bool transpose_a,
                    bool transpose_b, int64_t m, int64_t k) {
   Var out = Var::make_result(op, std::move(y), {a, b}, backward, ValueReads::input(0) | ValueReads::input(1));
-  if (Node* node = out.recording()) {
-    node->ints[0] = transpose_a;
-    node->ints[1] = transpose_b;
-    node->ints[2] = m;
-    node->ints[3] = k;
-  }
+  if (Node* node = out.recording()) node->emplace_record<ProductRecord>(transpose_a, transpose_b, m, k);
   return out;
 }
 

@@ -87,11 +87,18 @@ void expand_grad(const float* g, float* dx, int64_t outer, int64_t n, int64_t in
     });
 }
 
-// ints: outer, n, inner; scalars[0]: the scale s.
+// What the backward reads: x viewed as [outer, n, inner], and the scale s.
+struct ReduceAxisRecord {
+  int64_t outer, n, inner;
+  float scale;
+};
+
 void reduce_axis_backward(Node& node) {
   bool accumulate;
-  if (Tensor* dx = node.input_grad(0, &accumulate))
-    expand_grad(node.grad.f32(), dx->f32(), node.ints[0], node.ints[1], node.ints[2], node.scalars[0], accumulate);
+  if (Tensor* dx = node.input_grad(0, &accumulate)) {
+    const ReduceAxisRecord& r = node.record<ReduceAxisRecord>();
+    expand_grad(node.grad.f32(), dx->f32(), r.outer, r.n, r.inner, r.scale, accumulate);
+  }
 }
 
 Var reduce_axis(const char* name, const Var& x, int axis, bool keepdim, bool average) {
@@ -112,12 +119,7 @@ Var reduce_axis(const char* name, const Var& x, int axis, bool keepdim, bool ave
   Tensor out = Tensor::empty(out_shape);
   reduce_forward(x.value().f32(), out.f32(), outer, n, inner, scale);
   Var y = Var::make_result(name, std::move(out), {x}, reduce_axis_backward);
-  if (Node* node = y.recording()) {
-    node->ints[0] = outer;
-    node->ints[1] = n;
-    node->ints[2] = inner;
-    node->scalars[0] = scale;
-  }
+  if (Node* node = y.recording()) node->emplace_record<ReduceAxisRecord>(outer, n, inner, scale);
   return y;
 }
 
@@ -133,11 +135,15 @@ NMT_KERNEL float chunk_sum(const float* x, int64_t n) {
   return s;
 }
 
-// scalars[0]: the scale s (1 or 1/numel).
+// What the backward reads: the scale s (1 or 1/numel).
+struct ReduceAllRecord {
+  float scale;
+};
+
 void reduce_all_backward(Node& node) {
   bool accumulate;
   if (Tensor* dx = node.input_grad(0, &accumulate)) {
-    const float v = node.scalars[0] * node.grad.f32()[0];
+    const float v = node.record<ReduceAllRecord>().scale * node.grad.f32()[0];
     float* d = dx->f32();
     parallel_chunks(dx->numel(), [&](int64_t b, int64_t e) { broadcast_value(d + b, e - b, v, accumulate); });
   }
@@ -160,7 +166,7 @@ Var reduce_all(const char* name, const Var& x, bool average) {
   out.f32()[0] = average ? static_cast<float>(n > 0 ? total / static_cast<double>(n) : std::nan(""))
                          : static_cast<float>(total);
   Var y = Var::make_result(name, std::move(out), {x}, reduce_all_backward);
-  if (Node* node = y.recording()) node->scalars[0] = scale;
+  if (Node* node = y.recording()) node->emplace_record<ReduceAllRecord>(scale);
   return y;
 }
 

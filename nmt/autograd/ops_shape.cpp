@@ -150,13 +150,19 @@ void permute_into(const float* in, const PermutePlan& p, float* out, int64_t tot
   }
 }
 
-// ints[0]: the axes, 3 bits each (axis i in bits 3i..3i+2); ints[1]: the rank.
+// What the backward reads: the permutation (output axis i is input axis axes[i]) and the rank.
+struct PermuteRecord {
+  int8_t axes[Shape::kMaxRank];
+  int rank;
+};
+
 void permute_backward(Node& node) {
   bool accumulate;
   if (Tensor* dx = node.input_grad(0, &accumulate)) {
-    const int r = static_cast<int>(node.ints[1]);
+    const PermuteRecord& record = node.record<PermuteRecord>();
+    const int r = record.rank;
     int inverse[Shape::kMaxRank];
-    for (int i = 0; i < r; ++i) inverse[(node.ints[0] >> (3 * i)) & 7] = i;
+    for (int i = 0; i < r; ++i) inverse[record.axes[i]] = i;
     PermutePlan plan(node.grad.shape(), inverse);
     permute_into(node.grad.f32(), plan, dx->f32(), dx->numel(), accumulate);
   }
@@ -183,10 +189,9 @@ Var permute_impl(const char* name, const Var& x, std::span<const int> axes) {
   permute_into(x.value().f32(), plan, out.f32(), out.numel(), false);
   Var y = Var::make_result(name, std::move(out), {x}, permute_backward, ValueReads::none);
   if (Node* node = y.recording()) {
-    int64_t packed = 0;
-    for (int i = 0; i < r; ++i) packed |= int64_t(norm[i]) << (3 * i);
-    node->ints[0] = packed;
-    node->ints[1] = r;
+    PermuteRecord& record = node->emplace_record<PermuteRecord>();
+    for (int i = 0; i < r; ++i) record.axes[i] = static_cast<int8_t>(norm[i]);
+    record.rank = r;
   }
   return y;
 }
@@ -195,7 +200,11 @@ Var permute_impl(const char* name, const Var& x, std::span<const int> axes) {
 
 // Both view the output as `outer` rows of `row` elements, each made of one piece per input:
 // input k contributes its own rows of numel_k / outer elements (concat: n_k * inner;
-// stack: inner).
+// stack: inner). The backward reads `outer` and `row` from its record.
+struct JoinRecord {
+  int64_t outer, row;
+};
+
 Var join(const char* name, std::span<const Var> xs, int64_t outer, Shape out_shape, BackwardFn backward) {
   Tensor out = Tensor::empty(out_shape);
   const int64_t total = out.numel();
@@ -211,16 +220,14 @@ Var join(const char* name, std::span<const Var> xs, int64_t outer, Shape out_sha
     }
   });
   Var y = Var::make_result(name, std::move(out), xs, backward, ValueReads::none);
-  if (Node* node = y.recording()) {
-    node->ints[0] = outer;
-    node->ints[1] = row;
-  }
+  if (Node* node = y.recording()) node->emplace_record<JoinRecord>(outer, row);
   return y;
 }
 
-// dx_k[r, :] (=|+=) dy[r, offset_k : offset_k + len_k]. ints[0]: outer; ints[1]: row.
+// dx_k[r, :] (=|+=) dy[r, offset_k : offset_k + len_k].
 void join_backward(Node& node) {
-  const int64_t outer = node.ints[0], row = node.ints[1];
+  const JoinRecord& record = node.record<JoinRecord>();
+  const int64_t outer = record.outer, row = record.row;
   if (outer == 0) return;
   const float* g = node.grad.f32();
   int64_t offset = 0;
@@ -237,13 +244,19 @@ void join_backward(Node& node) {
 
 // ---- slice ----------------------------------------------------------------------------------
 
-// x viewed as [outer, row]: dx[r, offset : offset + len] (=|+=) dy[r, :], and = 0 elsewhere
-// when not accumulating. ints: outer, row, offset, len.
+// What the backward reads: x viewed as [outer, row], and the slice as `len` elements of each
+// row starting at `offset`.
+struct SliceRecord {
+  int64_t outer, row, offset, len;
+};
+
+// dx[r, offset : offset + len] (=|+=) dy[r, :], and = 0 elsewhere when not accumulating.
 void slice_backward(Node& node) {
   bool accumulate;
   Tensor* dx = node.input_grad(0, &accumulate);
   if (!dx) return;
-  const int64_t outer = node.ints[0], row = node.ints[1], offset = node.ints[2], len = node.ints[3];
+  const SliceRecord& record = node.record<SliceRecord>();
+  const int64_t outer = record.outer, row = record.row, offset = record.offset, len = record.len;
   const float* g = node.grad.f32();
   float* d = dx->f32();
   parallel_for(outer, outer * row, [&](int64_t r) {
@@ -372,12 +385,7 @@ Var slice(const Var& x, int axis, int64_t begin, int64_t end) {
   }
   Var y = Var::make_result("slice", std::move(out), {x}, slice_backward, ValueReads::none);
   y.node()->views_parameter = a == 0 && x.node()->views_parameter;  // a view only along axis 0
-  if (Node* node = y.recording()) {
-    node->ints[0] = outer;
-    node->ints[1] = row;
-    node->ints[2] = begin * inner;
-    node->ints[3] = len;
-  }
+  if (Node* node = y.recording()) node->emplace_record<SliceRecord>(outer, row, begin * inner, len);
   return y;
 }
 

@@ -127,11 +127,18 @@ MaskRows plan_mask(const char* op, const Shape& xs, const Tensor& mask) {
   return plan;
 }
 
+// What the backward of softmax and log_softmax reads besides the output: the row length n and,
+// for log_softmax with a mask, which rows are fully masked (1 per such row).
+struct SoftmaxRecord {
+  Tensor dead;
+  int64_t n;
+};
+
 void softmax_backward(Node& node) {
   bool accumulate;
   Tensor* gx = node.input_grad(0, &accumulate);
   if (!gx) return;
-  const int64_t n = node.ints[0], rows = n ? node.value.numel() / n : 0;
+  const int64_t n = node.record<SoftmaxRecord>().n, rows = n ? node.value.numel() / n : 0;
   const float* y = node.value.f32();
   const float* g = node.grad.f32();
   float* dx = gx->f32();
@@ -143,10 +150,11 @@ void log_softmax_backward(Node& node) {
   bool accumulate;
   Tensor* gx = node.input_grad(0, &accumulate);
   if (!gx) return;
-  const int64_t n = node.ints[0], rows = n ? node.value.numel() / n : 0;
+  const SoftmaxRecord& record = node.record<SoftmaxRecord>();
+  const int64_t n = record.n, rows = n ? node.value.numel() / n : 0;
   const float* y = node.value.f32();
   const float* g = node.grad.f32();
-  const float* dead = node.saved[0].defined() ? node.saved[0].f32() : nullptr;  // only with a mask
+  const float* dead = record.dead.defined() ? record.dead.f32() : nullptr;  // only with a mask
   float* dx = gx->f32();
   parallel_for(rows, rows * n, [&](int64_t r) {
     log_softmax_backward_row(y + r * n, g + r * n, dx + r * n, n, dead && dead[r] != 0.0f, accumulate);
@@ -175,10 +183,7 @@ Var softmax_op(const char* op, const Var& x, const Tensor& mask) {
   }
   Var y = Var::make_result(op, std::move(out), {x}, kLog ? log_softmax_backward : softmax_backward,
                            ValueReads::output);
-  if (Node* node = y.recording()) {
-    node->ints[0] = n;
-    if constexpr (kLog) node->saved[0] = std::move(dead);
-  }
+  if (Node* node = y.recording()) node->emplace_record<SoftmaxRecord>(kLog ? std::move(dead) : Tensor(), n);
   return y;
 }
 

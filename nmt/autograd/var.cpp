@@ -193,8 +193,14 @@ void Var::backward(const Tensor& grad_output) const {
   if (!defined() || !node_->requires_grad)
     throw std::invalid_argument("backward: the value does not depend on anything that requires a gradient");
   if (grad_output.shape() != shape()) shape_error("backward", "gradient shape differs from value:", grad_output.shape(), shape());
-  if (node_->backward == nullptr) {  // a leaf: the gradient is just added
-    node_->grad = grad_output.clone();
+  if (node_->backward == nullptr) {  // a leaf: the gradient is added to what it holds
+    if (!node_->grad.defined()) {
+      node_->grad = grad_output.clone();
+    } else {
+      float* g = node_->grad.f32();
+      const float* d = grad_output.f32();
+      for (int64_t i = 0, n = grad_output.numel(); i < n; ++i) g[i] += d[i];
+    }
     return;
   }
   node_->grad = grad_output;  // shared, not copied: backward functions only read a node's grad
@@ -204,11 +210,11 @@ void Var::backward(const Tensor& grad_output) const {
     if (!node.grad.defined() || node.backward == nullptr) continue;
     node.backward(node);
     if (g_detect_anomaly) check_finite(node);
-    // This node's gradient, saved tensors and links to its inputs are no longer needed (the
-    // tape still holds the inputs): memory goes back to the pool now, and freeing a long graph
+    // This node's gradient, record and links to its inputs are no longer needed (the tape
+    // still holds the inputs): memory goes back to the pool now, and freeing a long graph
     // later needs no deep recursion.
     node.grad = Tensor();
-    for (Tensor& s : node.saved) s = Tensor();
+    node.clear_record();
     release_inputs(node);
   }
   clear_tape();

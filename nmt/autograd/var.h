@@ -17,8 +17,11 @@
 // soon as its last Var is gone.
 #pragma once
 
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <span>
 #include <string>
 #include <utility>
@@ -62,7 +65,8 @@ class NodeRef {
 
 struct Node {
   static constexpr int kInlineInputs = 4;
-  static constexpr int kSaved = 4;
+  // Room for an op's record: two tensors and a few numbers (the largest, cross-entropy's).
+  static constexpr std::size_t kRecordBytes = 2 * sizeof(Tensor) + 16;
 
   int references = 0;  // NodeRefs: Vars, consumers' inputs, the tape
   int handles = 0;     // of those, Vars (user code); at 0 nothing can read the value any more...
@@ -85,10 +89,10 @@ struct Node {
   std::size_t extra_capacity = 0;
   std::size_t block_capacity = 0;  // the pool block this node lives in (blocks may exceed sizeof(Node))
 
-  // What the backward function needs besides inputs and output: tensors, numbers, axes.
-  Tensor saved[kSaved];
-  float scalars[4] = {0, 0, 0, 0};
-  int64_t ints[4] = {0, 0, 0, 0};
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node() { clear_record(); }
 
   Node* input(int i) const { return i < kInlineInputs ? inputs[i].get() : extra_inputs[i - kInlineInputs].get(); }
 
@@ -99,6 +103,38 @@ struct Node {
 
   static Node* create();
   static void destroy(Node* node);
+
+  // The op's record: what its backward function needs besides the inputs and the output (saved
+  // tensors, sizes, flags), as a small struct of the op's own, e.g.
+  //   struct DropoutRecord { Tensor mask; float scale; };
+  // The forward constructs it in the node's inline buffer (nothing is allocated) once the
+  // result is recorded; the backward reads it back by type. One record per node.
+  template <class Record, class... Args>
+  Record& emplace_record(Args&&... args) {
+    static_assert(sizeof(Record) <= kRecordBytes, "the op's record does not fit in Node::kRecordBytes");
+    static_assert(alignof(Record) <= alignof(std::max_align_t), "the op's record is over-aligned");
+    clear_record();
+    Record* record = ::new (static_cast<void*>(record_bytes_)) Record{std::forward<Args>(args)...};
+    record_destructor_ = &destroy_record<Record>;
+    return *record;
+  }
+  template <class Record>
+  Record& record() {
+    assert(record_destructor_ == &destroy_record<Record> && "the node holds no record of this type");
+    return *std::launder(reinterpret_cast<Record*>(record_bytes_));
+  }
+  bool has_record() const { return record_destructor_ != nullptr; }
+  // Destroys the record (its tensors go back to the pool); a no-op without one.
+  void clear_record() {
+    if (record_destructor_) std::exchange(record_destructor_, nullptr)(record_bytes_);
+  }
+
+ private:
+  template <class Record>
+  static void destroy_record(void* p) { static_cast<Record*>(p)->~Record(); }
+
+  alignas(std::max_align_t) unsigned char record_bytes_[kRecordBytes];
+  void (*record_destructor_)(void*) = nullptr;
 };
 
 class Var {

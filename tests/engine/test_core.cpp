@@ -3,7 +3,9 @@
 
 #include "nmt/autograd/ops_activation.h"
 #include "nmt/autograd/ops_arithmetic.h"
+#include "nmt/autograd/ops_dropout.h"
 #include "nmt/autograd/ops_matmul.h"
+#include "nmt/autograd/ops_reduction.h"
 #include "nmt/tensor/memory_pool.h"
 #include "tests/engine/gradcheck.h"
 
@@ -130,6 +132,74 @@ TEST_CASE("the tape: gradients accumulate on parameters, inference records nothi
   CHECK_THROWS_WITH_AS(matmul(w, x * 1.f + Var(Tensor::zeros({2, 2}))).backward(),
                        "backward: needs a scalar, got shape [1, 2]", std::invalid_argument);
   clear_tape();
+}
+
+namespace {
+// A record that counts its destructions.
+struct CountedRecord {
+  int* destroyed;
+  Tensor kept;
+  ~CountedRecord() { ++*destroyed; }
+};
+}  // namespace
+
+TEST_CASE("an op's record lives in its node until backward has run or the node goes") {
+  int destroyed = 0;
+  Node* node = Node::create();
+  CHECK_FALSE(node->has_record());
+  node->emplace_record<CountedRecord>(&destroyed, Tensor::zeros({4}));
+  CHECK(node->record<CountedRecord>().kept.numel() == 4);
+  node->emplace_record<CountedRecord>(&destroyed, Tensor());  // replacing destroys the old one
+  CHECK(destroyed == 1);
+  Node::destroy(node);  // and so does recycling the node
+  CHECK(destroyed == 2);
+
+  // A recorded op's saved tensors (dropout's mask) go back to the pool with its node...
+  Generator gen(5);
+  Var x(Tensor::full({4096}, 1.f), true);
+  const std::size_t before = MemoryPool::global().stats().bytes_in_use;
+  {
+    Var y = dropout(x, 0.5f, gen, true);
+    CHECK(y.node()->has_record());
+    CHECK(MemoryPool::global().stats().bytes_in_use > before);
+    clear_tape();
+  }
+  CHECK(MemoryPool::global().stats().bytes_in_use == before);
+  // ...or as soon as its backward has run, while the node itself is still held.
+  Var y = dropout(x, 0.5f, gen, true);
+  sum_all(y).backward();
+  CHECK_FALSE(y.node()->has_record());
+  CHECK(y.value().defined());
+}
+
+// backward() on a leaf itself (no op recorded): its gradient is d self / d self, added to
+// what the leaf holds, as every backward adds.
+TEST_CASE("backward on a leaf adds to its gradient") {
+  Var x(Tensor::from_vector({3}, std::vector<float>{1, 2, 3}), true);
+  const Tensor g = Tensor::from_vector({3}, std::vector<float>{0.5f, -1, 2});
+  x.backward(g);
+  CHECK(x.grad().to_vector() == std::vector<float>{0.5f, -1, 2});
+  CHECK_FALSE(x.grad().shares_storage(g));  // a copy: adding into it leaves g alone
+  x.backward(g);
+  CHECK(x.grad().to_vector() == std::vector<float>{1, -2, 4});
+  CHECK(g.to_vector() == std::vector<float>{0.5f, -1, 2});
+
+  Var s(Tensor::full({1}, 7.f), true);  // a scalar leaf: d s / d s = 1, twice
+  s.backward();
+  s.backward();
+  CHECK(s.grad().to_vector() == std::vector<float>{2});
+
+  // A parameter's gradient accumulates until zeroed, whether it is reached through an op or
+  // is the value backward starts from.
+  Parameter w(Tensor::from_vector({2}, std::vector<float>{1, 2}), "w");
+  w.backward(Tensor::from_vector({2}, std::vector<float>{3, 4}));
+  w.backward(Tensor::from_vector({2}, std::vector<float>{3, 4}));
+  CHECK(w.grad().to_vector() == std::vector<float>{6, 8});
+  sum_all(mul_scalar(w, 2.f)).backward();
+  CHECK(w.grad().to_vector() == std::vector<float>{8, 10});
+  w.zero_grad();
+  w.backward(Tensor::from_vector({2}, std::vector<float>{1, 1}));
+  CHECK(w.grad().to_vector() == std::vector<float>{1, 1});
 }
 
 TEST_CASE("anomaly detection names the op") {
