@@ -14,6 +14,8 @@
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <cerrno>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -503,6 +505,10 @@ int run(const Options& opt) {
   std::cout << (opt.sentence_level ? metrics::sentence_report(corpus.hypotheses, corpus.references, report)
                                    : metrics::corpus_report(corpus.hypotheses, corpus.references, report));
   std::cout.flush();
+  if (!std::cout) {  // a full disk, a closed pipe or a closed descriptor: the scores are lost
+    std::cerr << "nmt-bleu: error: cannot write the scores to standard output: " << std::strerror(errno) << "\n";
+    return 1;
+  }
 
   if (opt.time) {
     const double seconds =

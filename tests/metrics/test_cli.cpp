@@ -268,3 +268,20 @@ TEST_CASE("nmt-bleu accepts sacreBLEU's long options and --opt=value") {
 
 }  // namespace
 }  // namespace nmt::metrics::testing
+
+namespace nmt::metrics::testing {
+
+TEST_CASE("nmt-bleu fails (exit 1, naming the reason) when its scores cannot be written") {
+  const std::string err = (scratch_dir() / "stderr").string();
+  const std::string files = "'" + testdata_dir() + "/s01_identical_en/ref.0.txt'";
+  for (const std::string& redirect : {std::string("> /dev/full"), std::string(">&-")}) {
+    CAPTURE(redirect);
+    const std::string command = "'" + kTool + "' " + files + " -i " + files + " " + redirect + " 2> '" + err + "'";
+    const int status = std::system(command.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(read_whole_file(err).find("cannot write the scores to standard output") != std::string::npos);
+  }
+}
+
+}  // namespace nmt::metrics::testing
