@@ -126,7 +126,8 @@ ModelType bahdanau_model_type() {
           [](const ModelConfig& c, Generator& init) { return std::make_unique<Bahdanau>(c, init); },
           [](const ModelConfig& c) {
             return " (" + c.cell + ", hidden " + std::to_string(c.hidden_size) + ", " +
-                   std::to_string(c.rnn_layers) + " encoder layers" + (c.reverse_source ? ", reversed source)" : ")");
+                   std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " encoder layer" : " encoder layers") +
+                   (c.reverse_source ? ", reversed source)" : ")");
           }};
 }
 

@@ -179,8 +179,9 @@ ModelType luong_model_type() {
            model_setting("window", "local attention: half-width D (global ignores it)")},
           [](const ModelConfig& c, Generator& init) { return std::make_unique<Luong>(c, init); },
           [](const ModelConfig& c) {
-            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + " layers, hidden " +
-                   std::to_string(c.hidden_size) + ", " + c.attention + " attention, " + c.score + " score" +
+            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " layer" : " layers") +
+                   ", hidden " + std::to_string(c.hidden_size) + ", " + c.attention + " attention, " + c.score +
+                   " score" +
                    (c.input_feeding ? ", input feeding" : "") + (c.reverse_source ? ", reversed source)" : ")");
           }};
 }

@@ -120,8 +120,8 @@ ModelType rnn_model_type() {
            model_setting("reverse_source", "read the source backwards (Sutskever et al. 2014)")},
           [](const ModelConfig& c, Generator& init) { return std::make_unique<RnnSeq2Seq>(c, init); },
           [](const ModelConfig& c) {
-            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + " layers, hidden " +
-                   std::to_string(c.hidden_size) + (c.reverse_source ? ", reversed source)" : ")");
+            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " layer" : " layers") +
+                   ", hidden " + std::to_string(c.hidden_size) + (c.reverse_source ? ", reversed source)" : ")");
           }};
 }
 

@@ -384,16 +384,21 @@ const std::vector<std::string>& group_order() {
   return g;
 }
 
-// Every option in one description, grouped for --help.
+po::options_description general_options() {
+  po::options_description general("general");
+  general.add_options()("help,h", "print this help and exit")(
+      "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
+      "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
+                                          "the command line wins");
+  return general;
+}
+
+// Every option in one description, each once (what the command line and config file are parsed
+// with); --help shows them with help_listing.
 po::options_description describe(bool with_general) {
   po::options_description all("nmt-train options");
   if (with_general) {
-    po::options_description general("general");
-    general.add_options()("help,h", "print this help and exit")(
-        "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
-        "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
-                                            "the command line wins");
-    all.add(general);
+    all.add(general_options());
   }
   for (const std::string& group : group_order()) {
     po::options_description g(group);
@@ -413,12 +418,7 @@ po::options_description describe(bool with_general) {
 // group of its own after the model group.
 std::string help_listing() {
   std::ostringstream out;
-  po::options_description general("general");
-  general.add_options()("help,h", "print this help and exit")(
-      "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
-      "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
-                                          "the command line wins");
-  out << general << "\n";
+  out << general_options() << "\n";
   for (const std::string& group : group_order()) {
     po::options_description g(group);
     for (const Entry& e : table()) {
@@ -600,12 +600,14 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
       if (!given) continue;
       std::string settings;
       for (const SettingSpec& s : common_model_settings())
-        if (s.key != "type" && s.key != "vocab_size") settings += (settings.empty() ? "--" : ", --") + model_option_name(s.key);
+        if (s.key != "type" && s.key != "vocab_size")
+          settings += (settings.empty() ? "--" : ", --") + model_option_name(s.key);
       for (const SettingSpec& s : type.settings) settings += ", --" + model_option_name(s.key);
       throw OptionsError("--" + e.name + " (" + origin.at(e.name) + "): the " + type.name +
                          " model does not read it (its settings: " + settings + ")");
     }
-    const std::string value = given || e.has_default ? vm[e.name].as<std::string>() : type.setting(e.model_key)->default_value;
+    const std::string value =
+        given || e.has_default ? vm[e.name].as<std::string>() : type.setting(e.model_key)->default_value;
     e.set(parsing, value);
     parsing.options.effective[e.name] = value;
   }

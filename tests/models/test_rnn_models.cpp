@@ -161,9 +161,10 @@ TEST_CASE("rnn: what a reversed-source model reports maps back to the source's o
 
 TEST_CASE("attention models with a reversed source: the same network as on a reversed input, attention and "
           "positions reported in the source's own order") {
-  std::vector<std::pair<std::string, ModelConfig>> models = {{"bahdanau", tiny("bahdanau")},
-                                                             {"luong global", tiny_luong("global", "dot", true)},
-                                                             {"luong local-p", tiny_luong("local-p", "general", false)}};
+  std::vector<std::pair<std::string, ModelConfig>> models = {
+      {"bahdanau", tiny("bahdanau")},
+      {"luong global", tiny_luong("global", "dot", true)},
+      {"luong local-p", tiny_luong("local-p", "general", false)}};
   for (auto& [name, plain] : models) {
     CAPTURE(name);
     ModelConfig reversed = plain;

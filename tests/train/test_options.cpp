@@ -228,7 +228,8 @@ TEST_CASE("--help lists each model type with its settings, defaults and help") {
   const std::string help = train_help_text();
   for (const char* text : {"--model-type transformer (", "--model-type rnn (", "--model-type bahdanau (",
                            "--model-type luong (", "--window arg (=10)", "--score arg (=general)",
-                           "--cell arg (=lstm)", "gru | lstm", "--hidden-size arg (=512)", "--max-positions arg (=1024)",
+                           "--cell arg (=lstm)", "gru | lstm", "--hidden-size arg (=512)",
+                           "--max-positions arg (=1024)",
                            "local attention: half-width D"})
     CHECK_MESSAGE(help.find(text) != std::string::npos, text);
   // Shared settings are listed under every model that reads them.
@@ -236,7 +237,8 @@ TEST_CASE("--help lists each model type with its settings, defaults and help") {
   for (std::size_t at = help.find("--cell "); at != std::string::npos; at = help.find("--cell ", at + 1)) ++cells;
   CHECK(cells == 3);
   // Within the luong group: its settings, not the Transformer's.
-  const std::string luong = help.substr(help.find("--model-type luong ("), help.find("training:") - help.find("--model-type luong ("));
+  const std::size_t from = help.find("--model-type luong (");
+  const std::string luong = help.substr(from, help.find("training:") - from);
   CHECK(luong.find("--window") != std::string::npos);
   CHECK(luong.find("--d-model") == std::string::npos);
 }
