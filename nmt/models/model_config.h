@@ -34,7 +34,7 @@ struct ModelConfig {
   int rnn_layers = 1;
   bool reverse_source = false;
   std::string attention = "global"; // global | local-m | local-p
-  std::string score = "general";    // dot | general | concat (Luong); additive (Bahdanau)
+  std::string score = "general";    // dot | general | concat (Luong; Bahdanau is always additive)
   bool input_feeding = true;
   int window = 10;                  // D of local attention
 
