@@ -1,5 +1,7 @@
 // RNNsearch (Bahdanau et al. 2015): see bahdanau.h.
 #include "nmt/models/bahdanau.h"
+#include "nmt/models/model_registry.h"
+#include "nmt/models/rnn_seq2seq.h"
 
 #include <stdexcept>
 
@@ -11,8 +13,6 @@ Bahdanau::Bahdanau(const ModelConfig& c, Generator& init) : EncoderDecoder(c) {
   if (c.hidden_size < 2 || c.hidden_size % 2 != 0)
     throw std::invalid_argument("bahdanau: hidden_size must be even (H/2 per encoder direction), got " +
                                 std::to_string(c.hidden_size));
-  if (c.reverse_source)
-    throw std::invalid_argument("bahdanau: reverse_source does not apply (the encoder reads both directions)");
   const CellType cell = parse_cell(c.cell);
   if (cell == CellType::rnn) throw std::invalid_argument("bahdanau: cell must be lstm or gru, got 'rnn'");
   const int64_t e = c.embedding_size, h = c.hidden_size, he = h / 2;
@@ -30,7 +30,7 @@ Bahdanau::Bahdanau(const ModelConfig& c, Generator& init) : EncoderDecoder(c) {
 }
 
 void Bahdanau::encode(const Tensor& source, RnnState& state, bool training) {
-  const RnnSource src(source);
+  const RnnSource src(config_.reverse_source ? reverse_source(source) : source);
   const float p = config_.dropout;
   Var x = dropout(embedding(source_embedding_, src.time_major), p, dropout_generator_, training);
   RnnEncoder::Output out = encoder_(x, src.masks, p, dropout_generator_, training);
@@ -101,9 +101,31 @@ Tensor Bahdanau::step(DecoderState& base, const Tensor& previous_tokens) {
   return log_softmax(output_(readout(state.layer(0).h, c, e, false))).value();
 }
 
-Tensor Bahdanau::last_attention(const DecoderState& state, int, int) const {
-  const Var& a = static_cast<const RnnState&>(state).attention();
-  return a.defined() ? a.value() : Tensor();
+Tensor Bahdanau::last_attention(const DecoderState& base, int, int) const {
+  const auto& state = static_cast<const RnnState&>(base);
+  const Var& a = state.attention();
+  if (!a.defined()) return Tensor();
+  return config_.reverse_source ? source_order_weights(a.value(), state.lengths()) : a.value();
+}
+
+// The registration (model_registry.h).
+ModelType bahdanau_model_type() {
+  return {"bahdanau",
+          "RNNsearch, Bahdanau et al. 2015",
+          {model_setting("cell", "gru | lstm"),
+           model_setting("embedding_size", "embedding width"),
+           model_setting("hidden_size", "decoder state width; even: each encoder direction has half"),
+           model_setting("rnn_layers", "stacked bidirectional encoder layers"),
+           model_setting("dropout", "dropout probability"),
+           model_setting("reverse_source",
+                         "read the source backwards (attention, alignments and positions still refer to the "
+                         "source as written)")},
+          [](const ModelConfig& c, Generator& init) { return std::make_unique<Bahdanau>(c, init); },
+          [](const ModelConfig& c) {
+            return " (" + c.cell + ", hidden " + std::to_string(c.hidden_size) + ", " +
+                   std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " encoder layer" : " encoder layers") +
+                   (c.reverse_source ? ", reversed source)" : ")");
+          }};
 }
 
 }  // namespace nmt

@@ -13,7 +13,8 @@
 // Sizes, for hidden_size H: encoder H/2 per direction (annotations H), decoder H, attention H,
 // readout H/2 (e.g. 256, 512, 512, 256 for H = 512). Cell lstm by default, gru selectable; rnn_layers
 // stacks bidirectional encoder layers (the paper: 1). Dropout on the embeddings, the annotations
-// and the readout.
+// and the readout. reverse_source makes the encoder read each sentence's pieces backwards;
+// last_attention maps the weights back to the source as written.
 #pragma once
 
 #include "nmt/layers/attention_scores.h"

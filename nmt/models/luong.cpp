@@ -1,5 +1,7 @@
 // Luong et al. 2015 attention: see luong.h.
 #include "nmt/models/luong.h"
+#include "nmt/models/model_registry.h"
+#include "nmt/models/rnn_seq2seq.h"
 
 #include <stdexcept>
 
@@ -9,7 +11,6 @@ Luong::Luong(const ModelConfig& c, Generator& init) : EncoderDecoder(c) {
   require_positive("luong", "embedding_size", c.embedding_size);
   require_positive("luong", "hidden_size", c.hidden_size);
   require_positive("luong", "rnn_layers", c.rnn_layers);
-  if (c.reverse_source) throw std::invalid_argument("luong: reverse_source does not apply to attention models");
   if (c.attention == "global") window_ = Window::global;
   else if (c.attention == "local-m") window_ = Window::local_m;
   else if (c.attention == "local-p") window_ = Window::local_p;
@@ -39,7 +40,7 @@ static Var lengths_as_var(std::span<const int32_t> lengths) {
 }
 
 void Luong::encode(const Tensor& source, RnnState& state, bool training) {
-  const RnnSource src(source);
+  const RnnSource src(config_.reverse_source ? reverse_source(source) : source);
   const float p = config_.dropout;
   Var x = dropout(embedding(source_embedding_, src.time_major), p, dropout_generator_, training);
   RnnEncoder::Output out = encoder_(x, src.masks, p, dropout_generator_, training);
@@ -151,14 +152,43 @@ Tensor Luong::step(DecoderState& base, const Tensor& previous_tokens) {
   return log_softmax(output_(attended)).value();
 }
 
-Tensor Luong::last_attention(const DecoderState& state, int, int) const {
-  const Var& a = static_cast<const RnnState&>(state).attention();
-  return a.defined() ? a.value() : Tensor();
+Tensor Luong::last_attention(const DecoderState& base, int, int) const {
+  const auto& state = static_cast<const RnnState&>(base);
+  const Var& a = state.attention();
+  if (!a.defined()) return Tensor();
+  return config_.reverse_source ? source_order_weights(a.value(), state.lengths()) : a.value();
 }
 
-Tensor Luong::last_positions(const DecoderState& state) const {
-  const Var& p = static_cast<const RnnState&>(state).positions();
-  return p.defined() ? p.value() : Tensor();
+Tensor Luong::last_positions(const DecoderState& base) const {
+  const auto& state = static_cast<const RnnState&>(base);
+  const Var& p = state.positions();
+  if (!p.defined()) return Tensor();
+  return config_.reverse_source ? source_order_positions(p.value(), state.lengths()) : p.value();
+}
+
+// The registration (model_registry.h).
+ModelType luong_model_type() {
+  return {"luong",
+          "global or local attention, Luong et al. 2015",
+          {model_setting("cell", "rnn | gru | lstm"),
+           model_setting("embedding_size", "embedding width"),
+           model_setting("hidden_size", "hidden state width"),
+           model_setting("rnn_layers", "stacked layers"),
+           model_setting("dropout", "dropout probability"),
+           model_setting("reverse_source",
+                         "read the source backwards, as Luong et al. trained every model (their Table 1); "
+                         "attention, alignments and positions still refer to the source as written"),
+           model_setting("attention", "global | local-m | local-p"),
+           model_setting("score", "dot | general | concat"),
+           model_setting("input_feeding", "feed the attentional vector to the next step"),
+           model_setting("window", "local attention: half-width D (global ignores it)")},
+          [](const ModelConfig& c, Generator& init) { return std::make_unique<Luong>(c, init); },
+          [](const ModelConfig& c) {
+            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " layer" : " layers") +
+                   ", hidden " + std::to_string(c.hidden_size) + ", " + c.attention + " attention, " + c.score +
+                   " score" +
+                   (c.input_feeding ? ", input feeding" : "") + (c.reverse_source ? ", reversed source)" : ")");
+          }};
 }
 
 }  // namespace nmt

@@ -15,7 +15,10 @@
 // forcing runs each layer over all steps and attends for all steps at once; with it, step by
 // step. Dropout on the embeddings, between layers (encoder output included) and on h~_t before
 // the output layer. last_attention reports local-p's weights rescaled to sum to one (eq. 10's
-// weights sum to less than one; the context uses them as the paper does).
+// weights sum to less than one; the context uses them as the paper does). reverse_source makes
+// the encoder read each sentence's pieces backwards (the paper's Table 1: every model so); the
+// windows and p_t then live in the reversed order, and last_attention and last_positions map
+// them back to the source as written.
 #pragma once
 
 #include <vector>

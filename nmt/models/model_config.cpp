@@ -3,6 +3,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "nmt/models/model_registry.h"
+
 namespace nmt {
 namespace {
 
@@ -63,24 +65,54 @@ const std::vector<Field>& fields() {
   return table;
 }
 
+const Field& find_field(const std::string& key) {
+  for (const Field& f : fields())
+    if (key == f.key) return f;
+  throw std::invalid_argument("unknown model setting '" + key + "'");
+}
+
+std::string option_list(const ModelType& type) {
+  std::string list;
+  for (const SettingSpec& s : common_model_settings())
+    if (s.key != "type" && s.key != "vocab_size") list += (list.empty() ? "" : ", ") + s.key;
+  for (const SettingSpec& s : type.settings) list += (list.empty() ? "" : ", ") + s.key;
+  return list;
+}
+
 }  // namespace
 
+std::string ModelConfig::get(const std::string& key) const { return find_field(key).get(*this); }
+
+void ModelConfig::set(const std::string& key, const std::string& value) { find_field(key).set(*this, value); }
+
+const std::vector<std::string>& ModelConfig::keys() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> k;
+    for (const Field& f : fields()) k.push_back(f.key);
+    return k;
+  }();
+  return all;
+}
+
 std::map<std::string, std::string> ModelConfig::to_map() const {
+  const ModelType* model = find_model_type(type);
   std::map<std::string, std::string> out;
-  for (const Field& f : fields()) out[f.key] = f.get(*this);
+  for (const Field& f : fields())
+    if (!model || model->reads(f.key)) out[f.key] = f.get(*this);
   return out;
 }
 
-ModelConfig ModelConfig::from_map(const std::map<std::string, std::string>& values) {
+ModelConfig ModelConfig::from_map(const std::map<std::string, std::string>& values, Unread unread) {
   ModelConfig c;
+  if (auto it = values.find("type"); it != values.end()) c.type = it->second;
+  const ModelType& model = model_type(c.type);
+  for (const SettingSpec& s : model.settings) c.set(s.key, s.default_value);
   for (const auto& [key, value] : values) {
-    bool known = false;
-    for (const Field& f : fields())
-      if (key == f.key) {
-        f.set(c, value);
-        known = true;
-      }
-    if (!known) throw std::invalid_argument("unknown model setting '" + key + "'");
+    const Field& f = find_field(key);
+    if (model.reads(key)) f.set(c, value);
+    else if (unread == Unread::reject)
+      throw std::invalid_argument("model setting '" + key + "': the " + model.name +
+                                  " model does not read it (its settings: " + option_list(model) + ")");
   }
   return c;
 }

@@ -1,5 +1,6 @@
 // The vanilla encoder-decoder (Sutskever et al. 2014; Cho et al. 2014): see rnn_seq2seq.h.
 #include "nmt/models/rnn_seq2seq.h"
+#include "nmt/models/model_registry.h"
 
 #include <algorithm>
 
@@ -18,6 +19,28 @@ Tensor reverse_source(const Tensor& ids) {
     while (end < s && row[end] != pad) ++end;
     if (end > 0 && row[end - 1] == eos) --end;
     std::reverse(row, row + end);
+  }
+  return out;
+}
+
+Tensor source_order_weights(const Tensor& weights, std::span<const int32_t> lengths) {
+  if (!weights.defined()) return weights;
+  const int64_t s = weights.dim(weights.rank() - 1), n = weights.numel() / s;
+  Tensor out = weights.clone();
+  for (int64_t i = 0; i < n && i < static_cast<int64_t>(lengths.size()); ++i) {
+    const int64_t reversed = std::min<int64_t>(lengths[i], s) - 1;  // the positions before the eos
+    if (reversed > 1) std::reverse(out.f32() + i * s, out.f32() + i * s + reversed);
+  }
+  return out;
+}
+
+Tensor source_order_positions(const Tensor& positions, std::span<const int32_t> lengths) {
+  if (!positions.defined()) return positions;
+  Tensor out = positions.clone();
+  for (int64_t i = 0; i < out.numel() && i < static_cast<int64_t>(lengths.size()); ++i) {
+    const float last = static_cast<float>(lengths[i]) - 2.f;  // the last position before the eos
+    float& p = out.f32()[i];
+    if (p < last + 0.5f) p = std::max(0.f, last - p);
   }
   return out;
 }
@@ -84,6 +107,23 @@ Tensor RnnSeq2Seq::step(DecoderState& base, const Tensor& previous_tokens) {
 Tensor RnnSeq2Seq::last_attention(const DecoderState& base, int, int) const {
   const auto& state = static_cast<const RnnState&>(base);
   return state.keep_attention ? uniform_attention(state.lengths(), state.source_width) : Tensor();
+}
+
+// The registration (model_registry.h).
+ModelType rnn_model_type() {
+  return {"rnn",
+          "no attention, Sutskever et al. 2014",
+          {model_setting("cell", "rnn | gru | lstm"),
+           model_setting("embedding_size", "embedding width"),
+           model_setting("hidden_size", "hidden state width"),
+           model_setting("rnn_layers", "stacked layers"),
+           model_setting("dropout", "dropout probability"),
+           model_setting("reverse_source", "read the source backwards (Sutskever et al. 2014)")},
+          [](const ModelConfig& c, Generator& init) { return std::make_unique<RnnSeq2Seq>(c, init); },
+          [](const ModelConfig& c) {
+            return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " layer" : " layers") +
+                   ", hidden " + std::to_string(c.hidden_size) + (c.reverse_source ? ", reversed source)" : ")");
+          }};
 }
 
 }  // namespace nmt

@@ -43,4 +43,12 @@ class RnnSeq2Seq : public EncoderDecoder {
 // eos and padding stay where they are (tokenizer/special_ids.h).
 Tensor reverse_source(const Tensor& ids);
 
+// What a model that reads reverse_source(ids) reports, in the source's own order: attention
+// weights [N, S] (or [N, 1, S]) and predicted positions [N] of rows with `lengths` real tokens
+// each (eos included), for sources that end in eos as every source row does (pieces + [eos]).
+// Weights move back to the positions they came from; a position p before the eos becomes
+// L - 2 - p (clipped at 0), and one at the eos stays.
+Tensor source_order_weights(const Tensor& weights, std::span<const int32_t> lengths);
+Tensor source_order_positions(const Tensor& positions, std::span<const int32_t> lengths);
+
 }  // namespace nmt

@@ -1,4 +1,5 @@
 #include "nmt/models/transformer.h"
+#include "nmt/models/model_registry.h"
 
 #include <cmath>
 #include <limits>
@@ -165,6 +166,26 @@ Tensor Transformer::last_attention(const DecoderState& base, int layer, int head
       for (int64_t j = 0; j < s; ++j) out.f32()[i * s + j] += w * a.f32()[(i * h + k) * s + j];
     }
   return out;
+}
+
+// The registration (model_registry.h).
+ModelType transformer_model_type() {
+  return {"transformer",
+          "Vaswani et al. 2017",
+          {model_setting("d_model", "model width"),
+           model_setting("heads", "attention heads"),
+           model_setting("d_ff", "feed-forward inner width"),
+           model_setting("encoder_layers", "encoder layers"),
+           model_setting("decoder_layers", "decoder layers"),
+           model_setting("dropout", "dropout probability"),
+           model_setting("pre_norm", "layer norm before each sublayer (default: after, as the paper)"),
+           model_setting("activation", "relu | gelu"),
+           model_setting("tie_embeddings", "share the source, target and output embeddings")},
+          [](const ModelConfig& c, Generator& init) { return std::make_unique<Transformer>(c, init); },
+          [](const ModelConfig& c) {
+            return " (d_model " + std::to_string(c.d_model) + ", " + std::to_string(c.encoder_layers) + "+" +
+                   std::to_string(c.decoder_layers) + " layers, " + std::to_string(c.heads) + " heads)";
+          }};
 }
 
 }  // namespace nmt

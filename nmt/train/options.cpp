@@ -8,6 +8,7 @@
 #include <functional>
 #include <sstream>
 
+#include "nmt/models/model_registry.h"
 #include "tokenizer/subword_model.h"
 
 namespace po = boost::program_options;
@@ -36,7 +37,16 @@ struct Entry {
   std::string help;
   Setter set;
   bool flag = false;  // a boolean: "--name" alone means true
+  std::string model_key;    // a ModelConfig setting's key; empty for the other options
+  bool has_default = true;  // false: the chosen model decides the default (model settings)
 };
+
+// --d-model for d_model; --model-type for type.
+std::string model_option_name(const std::string& key) {
+  std::string name = key == "type" ? "model-type" : key;
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
 
 [[noreturn]] void bad_value(const std::string& name, const std::string& value, const std::string& expected) {
   throw OptionsError("--" + name + ": invalid value '" + value + "' (expected " + expected + ")");
@@ -97,7 +107,7 @@ std::vector<Entry> make_table() {
   std::vector<Entry> t;
   auto add = [&](std::string group, std::string name, std::string def, std::string help, Setter set,
                  bool flag = false) {
-    t.push_back({std::move(name), std::move(group), std::move(def), std::move(help), std::move(set), flag});
+    t.push_back({std::move(name), std::move(group), std::move(def), std::move(help), std::move(set), flag, "", true});
   };
   auto path = [](std::string TrainerOptions::*member) {
     return [member](Parsing& p, const std::string& v) { p.options.*member = v; };
@@ -155,52 +165,42 @@ std::vector<Entry> make_table() {
         TrainerOptions& o = p.options;
         o.allow_unk_coverage = parse_bool("allow-unk-coverage", v); }, true);
 
-  // model: every ModelConfig key but vocab_size (the vocabulary decides it), in this order
-  static const std::vector<std::pair<std::string, std::string>> kModelHelp = {
-      {"type", "transformer | rnn | bahdanau | luong"},
-      {"max_positions", "longest sequence the model accepts"},
-      {"d_model", "Transformer: model width"},
-      {"heads", "Transformer: attention heads"},
-      {"d_ff", "Transformer: feed-forward inner width"},
-      {"encoder_layers", "Transformer: encoder layers"},
-      {"decoder_layers", "Transformer: decoder layers"},
-      {"dropout", "dropout probability"},
-      {"pre_norm", "Transformer: layer norm before each sublayer (default: after, as the paper)"},
-      {"activation", "Transformer: relu | gelu"},
-      {"tie_embeddings", "share the source, target and output embeddings"},
-      {"cell", "RNN: rnn | gru | lstm"},
-      {"embedding_size", "RNN: embedding width"},
-      {"hidden_size", "RNN: hidden state width"},
-      {"rnn_layers", "RNN: stacked layers"},
-      {"reverse_source", "RNN: read the source backwards (Sutskever et al. 2014)"},
-      {"attention", "Luong: global | local-m | local-p"},
-      {"score", "Luong: dot | general | concat"},
-      {"input_feeding", "Luong: feed the attentional vector to the next step"},
-      {"window", "Luong local attention: half-width D"},
+  // model: the settings of every registered model type (model_registry.h), each option once;
+  // vocab_size is the vocabulary's. Only --model-type and the common settings have a default
+  // here: the others take the chosen model's default after parsing (parse_train_command_line),
+  // and setting one that the chosen model does not read is an error.
+  std::vector<std::string> model_keys;
+  auto add_key = [&](const std::string& key) {
+    if (key != "vocab_size" && std::find(model_keys.begin(), model_keys.end(), key) == model_keys.end())
+      model_keys.push_back(key);
   };
-  const std::map<std::string, std::string> model_defaults = ModelConfig().to_map();
-  std::vector<std::pair<std::string, std::string>> model_keys;
-  for (const auto& entry : kModelHelp)
-    if (model_defaults.count(entry.first)) model_keys.push_back(entry);
-  for (const auto& [key, value] : model_defaults)  // keys added to ModelConfig later
-    if (key != "vocab_size" && std::none_of(kModelHelp.begin(), kModelHelp.end(),
-                                            [&](const auto& e) { return e.first == key; }))
-      model_keys.emplace_back(key, "model setting " + key);
-  for (const auto& [key, help] : model_keys) {
-    const std::string value = model_defaults.at(key);
-    std::string name = key == "type" ? "model-type" : key;
-    std::replace(name.begin(), name.end(), '_', '-');
-    const bool flag = value == "true" || value == "false";
-    add("model", name, value, help,
+  for (const SettingSpec& s : common_model_settings()) add_key(s.key);
+  for (const ModelType& type : model_types())
+    for (const SettingSpec& s : type.settings) add_key(s.key);
+  for (const std::string& key : model_keys) {
+    const std::string name = model_option_name(key);
+    const bool common = is_common_model_setting(key);
+    std::string def, help;
+    for (const SettingSpec& s : common_model_settings())
+      if (s.key == key) def = s.default_value, help = s.help;
+    const std::string text = ModelConfig().get(key);
+    add("model", name, def, help,
         [key, name](Parsing& p, const std::string& v) {
+          if (key == "type") {
+            std::vector<std::string> names;
+            for (const ModelType& type : model_types()) names.push_back(type.name);
+            one_of(name, v, names);
+          }
           try {
-            ModelConfig::from_map({{key, v}});
+            ModelConfig().set(key, v);
           } catch (const std::invalid_argument&) {
             bad_value(name, v, "a value of the right type");
           }
           p.model[key] = v;
         },
-        flag);
+        text == "true" || text == "false");
+    t.back().model_key = key;
+    t.back().has_default = common;
   }
 
   // training
@@ -384,28 +384,62 @@ const std::vector<std::string>& group_order() {
   return g;
 }
 
-// Every option in one description, grouped for --help.
+po::options_description general_options() {
+  po::options_description general("general");
+  general.add_options()("help,h", "print this help and exit")(
+      "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
+      "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
+                                          "the command line wins");
+  return general;
+}
+
+// Every option in one description, each once (what the command line and config file are parsed
+// with); --help shows them with help_listing.
 po::options_description describe(bool with_general) {
   po::options_description all("nmt-train options");
   if (with_general) {
-    po::options_description general("general");
-    general.add_options()("help,h", "print this help and exit")(
-        "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
-        "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
-                                            "the command line wins");
-    all.add(general);
+    all.add(general_options());
   }
   for (const std::string& group : group_order()) {
     po::options_description g(group);
     for (const Entry& e : table()) {
       if (e.group != group) continue;
-      auto* v = po::value<std::string>()->default_value(e.default_value);
+      auto* v = po::value<std::string>();
+      if (e.has_default) v->default_value(e.default_value);
       if (e.flag) v->implicit_value("true");
       g.add_options()(e.name.c_str(), v, e.help.c_str());
     }
     all.add(g);
   }
   return all;
+}
+
+// --help: the options of describe(), with each model type's settings, defaults and help in a
+// group of its own after the model group.
+std::string help_listing() {
+  std::ostringstream out;
+  out << general_options() << "\n";
+  for (const std::string& group : group_order()) {
+    po::options_description g(group);
+    for (const Entry& e : table()) {
+      if (e.group != group || !e.has_default) continue;
+      auto* v = po::value<std::string>()->default_value(e.default_value);
+      if (e.flag) v->implicit_value("true");
+      g.add_options()(e.name.c_str(), v, e.help.c_str());
+    }
+    out << g << "\n";
+    if (group != "model") continue;
+    for (const ModelType& type : model_types()) {
+      po::options_description m("--model-type " + type.name + " (" + type.summary + ")");
+      for (const SettingSpec& s : type.settings) {
+        auto* v = po::value<std::string>()->default_value(s.default_value);
+        if (s.default_value == "true" || s.default_value == "false") v->implicit_value("true");
+        m.add_options()(model_option_name(s.key).c_str(), v, s.help.c_str());
+      }
+      out << m << "\n";
+    }
+  }
+  return out.str();
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -477,8 +511,10 @@ std::string train_help_text() {
   out << "Usage: nmt-train [--config FILE] [options]\n"
          "Trains a translation model. Every option can also be given in the config file as\n"
          "`name = value` (the command line wins). Exit status: 0 done, 1 error, 130 / 143\n"
-         "interrupted by SIGINT / SIGTERM after saving a checkpoint (continue with --resume).\n\n"
-      << describe(true);
+         "interrupted by SIGINT / SIGTERM after saving a checkpoint (continue with --resume).\n"
+         "Each model type reads its own settings, listed after the model group; setting one that\n"
+         "the chosen model does not read is an error.\n\n"
+      << help_listing();
   return out.str();
 }
 
@@ -517,6 +553,10 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     result.help = true;
     return result;
   }
+  // Where each option that a model may not read was set, for the error that names it.
+  std::map<std::string, std::string> origin;
+  for (const Entry& e : table())
+    if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted()) origin[e.name] = "command line";
   if (vm.count("config")) {
     const std::string path = vm["config"].as<std::string>();
     const std::string text = read_config_text(path);
@@ -531,12 +571,43 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     } catch (const po::error& e) {
       throw OptionsError("config file '" + path + "': " + e.what());
     }
+    for (const Entry& e : table())
+      if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name)) {
+        const int line = line_of_key(text, e.name);
+        origin[e.name] = "config file '" + path + "'" + (line ? " line " + std::to_string(line) : "");
+      }
   }
   po::notify(vm);
 
   Parsing parsing;
   for (const Entry& e : table()) {
+    if (!e.model_key.empty()) continue;  // below, once the model type is known
     const std::string value = vm[e.name].as<std::string>();
+    e.set(parsing, value);
+    parsing.options.effective[e.name] = value;
+  }
+  // The model's settings: given ones if the chosen model reads them, its defaults for the rest.
+  const Entry* type_entry = nullptr;
+  for (const Entry& e : table())
+    if (e.model_key == "type") type_entry = &e;
+  const std::string type_name = vm[type_entry->name].as<std::string>();
+  type_entry->set(parsing, type_name);  // an unknown type is an error listing the known ones
+  const ModelType& type = model_type(type_name);
+  for (const Entry& e : table()) {
+    if (e.model_key.empty()) continue;
+    const bool given = origin.count(e.name) > 0;
+    if (!type.reads(e.model_key)) {
+      if (!given) continue;
+      std::string settings;
+      for (const SettingSpec& s : common_model_settings())
+        if (s.key != "type" && s.key != "vocab_size")
+          settings += (settings.empty() ? "--" : ", --") + model_option_name(s.key);
+      for (const SettingSpec& s : type.settings) settings += ", --" + model_option_name(s.key);
+      throw OptionsError("--" + e.name + " (" + origin.at(e.name) + "): the " + type.name +
+                         " model does not read it (its settings: " + settings + ")");
+    }
+    const std::string value =
+        given || e.has_default ? vm[e.name].as<std::string>() : type.setting(e.model_key)->default_value;
     e.set(parsing, value);
     parsing.options.effective[e.name] = value;
   }
@@ -544,7 +615,7 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
   TrainerOptions& o = result.options;
   const DataPrefixes& prefixes = parsing.prefixes;
   try {
-    o.model = ModelConfig::from_map(parsing.model);
+    o.model = ModelConfig::from_map(parsing.model, ModelConfig::Unread::reject);
   } catch (const std::invalid_argument& e) {
     throw OptionsError(e.what());
   }

@@ -2,10 +2,13 @@
 // config file (--config FILE) and the command line, the command line winning.
 //
 // Every option is declared once (options.cpp) with its group, default and help text; --help lists
-// them by group (data, model, training, validation, output). An unknown or misspelt option is an
-// error naming it (and the config file it came from); a value that does not parse is an error
-// naming the option. The effective configuration (every option with its final value, as text) is
-// kept so that model files record exactly how they were trained.
+// them by group (data, model, training, validation, output), and after the model group each model
+// type with the settings it reads (nmt/models/model_registry.h), their defaults and help. An
+// unknown or misspelt option is an error naming it (and the config file it came from); a value
+// that does not parse is an error naming the option; so is a model setting that the chosen model
+// does not read (naming the model, and the config file and line when it came from one). The
+// effective configuration (every option with its final value, as text; of the model settings,
+// those the chosen model reads) is kept so that model files record exactly how they were trained.
 #pragma once
 
 #include <cstdint>

@@ -20,6 +20,7 @@
 #include "nmt/autograd/ops.h"
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/models/model_file.h"
+#include "nmt/models/model_registry.h"
 #include "nmt/optim/optim.h"
 #include "nmt/tensor/blas.h"
 #include "nmt/tensor/memory_pool.h"
@@ -250,9 +251,7 @@ void Run::prepare() {
 
   const auto& config = model_->config();
   out_ << "model: " << config.type << ", " << model_->parameters().count() << " parameters";
-  if (config.type == "transformer")
-    out_ << " (d_model " << config.d_model << ", " << config.encoder_layers << "+" << config.decoder_layers
-         << " layers, " << config.heads << " heads)";
+  if (const ModelType* type = find_model_type(config.type); type && type->describe) out_ << type->describe(config);
   out_ << std::endl;
   if (o_.resume)
     out_ << "resumed from " << restored_from << ": update " << state_.updates << ", "

@@ -57,6 +57,13 @@ std::vector<std::pair<std::string, ModelConfig>> variants() {
   v.emplace_back("luong local-m no feeding", tiny_luong("local-m", "dot", false));
   v.emplace_back("luong local-p feeding", tiny_luong("local-p", "general", true));
   v.emplace_back("luong local-p no feeding 2 layers", tiny_luong("local-p", "concat", false, 2));
+  // Source reversal with attention (Luong et al. trained every model so, their Table 1).
+  ModelConfig reversed_bahdanau = tiny("bahdanau", "gru");
+  reversed_bahdanau.reverse_source = true;
+  v.emplace_back("bahdanau gru reversed", reversed_bahdanau);
+  ModelConfig reversed_luong = tiny_luong("local-p", "general", true);
+  reversed_luong.reverse_source = true;
+  v.emplace_back("luong local-p feeding reversed", reversed_luong);
   return v;
 }
 
@@ -145,6 +152,65 @@ TEST_CASE("rnn: source reversal reverses the pieces before eos, row by row") {
   CHECK(r.to_vector().size() == 15);
   const std::vector<int32_t> expected{8, 7, 6, 5, 3, 10, 9, 3, 0, 0, 5, 4, 0, 0, 0};
   for (int i = 0; i < 15; ++i) CHECK(r.i32()[i] == expected[i]);
+}
+
+TEST_CASE("rnn: what a reversed-source model reports maps back to the source's own order") {
+  // Rows of 5 (4 pieces + eos) and 3 (2 pieces + eos) real tokens in a width of 5.
+  const std::vector<int32_t> lengths = {5, 3};
+  const std::vector<float> weights = {0.1f, 0.2f, 0.3f, 0.15f, 0.25f, 0.7f, 0.2f, 0.1f, 0.f, 0.f};
+  const Tensor w = source_order_weights(Tensor::from_vector({2, 5}, weights), lengths);
+  const std::vector<float> expected = {0.15f, 0.3f, 0.2f, 0.1f, 0.25f, 0.2f, 0.7f, 0.1f, 0.f, 0.f};
+  CHECK(w.to_vector() == expected);
+  const std::vector<float> positions = {0.f, 0.25f};
+  CHECK(source_order_positions(Tensor::from_vector({2}, positions), lengths).to_vector() ==
+        std::vector<float>{3.f, 0.75f});
+  const std::vector<float> at_eos = {4.f, 2.6f};  // centred on the eos: it stays where it is
+  CHECK(source_order_positions(Tensor::from_vector({2}, at_eos), lengths).to_vector() == at_eos);
+}
+
+TEST_CASE("attention models with a reversed source: the same network as on a reversed input, attention and "
+          "positions reported in the source's own order") {
+  std::vector<std::pair<std::string, ModelConfig>> models = {
+      {"bahdanau", tiny("bahdanau")},
+      {"luong global", tiny_luong("global", "dot", true)},
+      {"luong local-p", tiny_luong("local-p", "general", false)}};
+  for (auto& [name, plain] : models) {
+    CAPTURE(name);
+    ModelConfig reversed = plain;
+    reversed.reverse_source = true;
+    Generator a(5), b(5);
+    auto model = build_model(reversed, a);
+    auto reference = build_model(plain, b);  // the same parameters: reversal draws nothing
+    NoGradGuard no_grad;
+    const Tensor flipped = reverse_source(kSource);
+    const std::vector<float> expected = reference->logits(flipped, kTargetIn, false).value().to_vector();
+    const std::vector<float> got = model->logits(kSource, kTargetIn, false).value().to_vector();
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(expected[i]).epsilon(1e-6));
+
+    auto state = model->start(kSource, 1);
+    auto reference_state = reference->start(flipped, 1);
+    state->keep_attention = reference_state->keep_attention = true;
+    const Tensor first = ids({2}, {2, 2});
+    model->step(*state, first);
+    reference->step(*reference_state, first);
+    const Tensor w = model->last_attention(*state), rw = reference->last_attention(*reference_state);
+    REQUIRE(w.shape() == Shape{2, 5});
+    // Sentence 0: 5 6 7 8 eos, read as 8 7 6 5 eos; sentence 1: 9 10 eos pad pad, read as 10 9 eos.
+    const std::vector<std::pair<int, int>> same = {{0, 3}, {1, 2}, {2, 1}, {3, 0}, {4, 4},  // (own, read)
+                                                   {5, 6}, {6, 5}, {7, 7}, {8, 8}, {9, 9}};
+    for (const auto& [own, read] : same) CHECK(w.f32()[own] == doctest::Approx(rw.f32()[read]));
+    const Tensor p = model->last_positions(*state), rp = reference->last_positions(*reference_state);
+    CHECK(p.defined() == rp.defined());
+    if (p.defined()) {
+      REQUIRE(p.numel() == 2);
+      for (int r = 0; r < 2; ++r) {
+        const float last = r == 0 ? 3.f : 1.f;  // the last position before the eos
+        const float q = rp.f32()[r];
+        CHECK(p.f32()[r] == doctest::Approx(q < last + 0.5f ? std::max(0.f, last - q) : q));
+      }
+    }
+  }
 }
 
 TEST_CASE("luong local-m: the attention at step t stays inside [t - D, t + D] and the sentence") {

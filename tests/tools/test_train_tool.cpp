@@ -107,6 +107,55 @@ TEST_CASE("nmt-train: bad options are errors that name them, with exit status 2"
   CHECK(r.err.find("missing.de") != std::string::npos);
 }
 
+TEST_CASE("nmt-train: a setting the chosen model does not read is an error naming the model, exit status 2") {
+  const fs::path dir = fresh("unread-setting");
+  ToolResult r = run_tool(plus(tiny_run(dir / "m"), {"--cell", "gru"}), "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--cell (command line): the transformer model does not read it") != std::string::npos);
+  const std::string config = (dir / "bahdanau.ini").string();
+  std::ofstream(config) << "model-type = bahdanau\nattention = local-p\n";
+  r = run_tool({kTrain, "--config", config}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--attention (config file '" + config + "' line 2): the bahdanau model does not read it") !=
+        std::string::npos);
+}
+
+TEST_CASE("nmt-train and nmt-translate: a luong model with --reverse-source, output in the source's own order") {
+  const fs::path dir = fresh("luong-reversed");
+  const fs::path model_dir = dir / "model";
+  const ToolResult r = run_tool(
+      {kTrain, "--data-dir", data_dir().string(), "--valid", "val", "--source-lang", "de", "--target-lang", "en",
+       "--model-dir", model_dir.string(), "--vocab-size", "500", "--model-type", "luong", "--attention", "local-p",
+       "--window", "2", "--reverse-source", "--embedding-size", "16", "--hidden-size", "16", "--batch-tokens", "400",
+       "--threads", "1", "--beam", "2", "--valid-max-sentences", "5", "--max-updates", "3", "--valid-every", "3",
+       "--log-every", "1"},
+      "", 120);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK((r.out + r.err).find("model: luong") != std::string::npos);
+  CHECK((r.out + r.err).find("reversed source") != std::string::npos);
+  const auto config = inspect_model_file((model_dir / "model.bin").string()).model_config;
+  CHECK(config.at("reverse_source") == "true");
+  CHECK(config.count("tie_embeddings") == 0);
+
+  // Alignments and p_t refer to the source as written: within its pieces + eos.
+  const ToolResult t = run_tool({NMT_BINARY_DIR "/bin/nmt-translate", "-m", (model_dir / "model.bin").string(),
+                                 "--threads", "1", "--max-length", "6", "--alignment", "--positions"},
+                                "Ein Hund.\n", 60);
+  INFO(t.err);
+  REQUIRE(t.status == 0);
+  const std::string line = t.out.substr(0, t.out.find('\n'));
+  const auto first = line.find(" ||| "), second = line.find(" ||| ", first + 5);
+  REQUIRE(second != std::string::npos);
+  std::istringstream positions(line.substr(second + 5));
+  int count = 0;
+  for (double p; positions >> p; ++count) {
+    CHECK(p >= 0);
+    CHECK(p <= 8);
+  }
+  CHECK(count > 0);
+}
+
 TEST_CASE("nmt-train end to end: own vocabulary, validation, model file, config precedence") {
   const fs::path dir = fresh("run");
   const std::string config = (dir / "recipe.ini").string();

@@ -10,6 +10,13 @@
 
 #include <sys/stat.h>
 
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/array_wrapper.hpp>
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <sstream>
+
 #include "nmt/autograd/var.h"
 #include "nmt/models/checkpoint_averaging.h"
 #include "nmt/models/model_file.h"
@@ -74,7 +81,93 @@ std::string load_error(const fs::path& path) {
   return "(no error)";
 }
 
+// A model file as version 1 of the format writes it (model_file.h), with `config` as its model
+// configuration: how the files of earlier versions, which recorded every setting of every model,
+// are made here.
+void write_model_file_with_config(const fs::path& path, const EncoderDecoder& model,
+                                  std::map<std::string, std::string> config) {
+  std::ostringstream out(std::ios::binary);
+  {
+    boost::archive::binary_oarchive ar(out);
+    std::map<std::string, std::string> training_config;
+    std::string normalization = text::NormalizerSettings().serialize(), subword_model, training_state;
+    ar << config << training_config << normalization << subword_model;
+    uint64_t count = model.parameters().all().size();
+    ar << count;
+    for (const Parameter& p : model.parameters().all()) {
+      std::string name = p.name();
+      std::vector<int64_t> dims;
+      for (int i = 0; i < p.shape().rank(); ++i) dims.push_back(p.shape()[i]);
+      uint64_t n = static_cast<uint64_t>(p.numel());
+      ar << name << dims << n;
+      ar << boost::serialization::make_array(p.value().f32(), n);
+    }
+    ar << training_state;
+  }
+  const std::string payload = std::move(out).str();
+  uint64_t sum = 0xcbf29ce484222325ULL;  // FNV-1a over 64-bit words, then the tail bytes
+  std::size_t i = 0;
+  for (; i + 8 <= payload.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, payload.data() + i, 8);
+    sum = (sum ^ word) * 0x100000001b3ULL;
+  }
+  for (; i < payload.size(); ++i) sum = (sum ^ static_cast<unsigned char>(payload[i])) * 0x100000001b3ULL;
+  std::string header(28, '\0');
+  const uint32_t version = 1;
+  const uint64_t size = payload.size();
+  std::memcpy(header.data(), "NMTMODEL", 8);
+  std::memcpy(header.data() + 8, &version, 4);
+  std::memcpy(header.data() + 12, &size, 8);
+  std::memcpy(header.data() + 20, &sum, 8);
+  write_bytes(path, header + payload);
+}
+
 }  // namespace
+
+TEST_CASE("a model file holds only the settings its model reads; files with every setting still load") {
+  const fs::path dir = scratch_dir("model-config-keys");
+  ModelConfig config;
+  config.type = "bahdanau";
+  config.vocab_size = 500;
+  config.embedding_size = 8;
+  config.hidden_size = 16;
+  config.cell = "gru";
+  Generator init(3);
+  auto model = build_model(config, init);
+  save_model((dir / "bahdanau.bin").string(), *model, sample_info());
+  const auto saved = inspect_model_file((dir / "bahdanau.bin").string()).model_config;
+  for (const char* key : {"window", "score", "attention", "input_feeding", "tie_embeddings", "d_model"})
+    CHECK_MESSAGE(saved.count(key) == 0, key);
+  CHECK(saved.at("cell") == "gru");
+  CHECK(saved.at("hidden_size") == "16");
+  save_model((dir / "transformer.bin").string(), *tiny_model(3), sample_info());
+  const auto transformer = inspect_model_file((dir / "transformer.bin").string()).model_config;
+  for (const char* key : {"cell", "embedding_size", "hidden_size", "rnn_layers", "reverse_source", "window"})
+    CHECK_MESSAGE(transformer.count(key) == 0, key);
+  CHECK(transformer.at("d_model") == "32");
+
+  // A file of an earlier version: all 21 settings, most of them for other models.
+  std::map<std::string, std::string> every = {
+      {"type", "bahdanau"},     {"vocab_size", "500"},     {"max_positions", "1024"}, {"d_model", "256"},
+      {"heads", "4"},           {"d_ff", "1024"},          {"encoder_layers", "3"},   {"decoder_layers", "3"},
+      {"dropout", "0.100000"},  {"pre_norm", "false"},     {"activation", "relu"},    {"tie_embeddings", "true"},
+      {"cell", "gru"},          {"embedding_size", "8"},   {"hidden_size", "16"},     {"rnn_layers", "1"},
+      {"reverse_source", "false"}, {"attention", "global"}, {"score", "general"},     {"input_feeding", "true"},
+      {"window", "10"}};
+  REQUIRE(every.size() == ModelConfig::keys().size());
+  const fs::path old = dir / "old.bin";
+  write_model_file_with_config(old, *model, every);
+  LoadedModel loaded = load_model(old.string());
+  CHECK(loaded.model->config().to_map() == model->config().to_map());
+  CHECK(same_parameters(*model, *loaded.model));
+  CHECK(logits_of(*model) == logits_of(*loaded.model));
+  CHECK(read_model_config(old.string()).to_map() == saved);
+  // The writer above writes what save_model does (the comparison above can fail).
+  save_model((dir / "plain.bin").string(), *model, ModelFileInfo());
+  write_model_file_with_config(dir / "written.bin", *model, saved);
+  CHECK(bytes_of(dir / "written.bin") == bytes_of(dir / "plain.bin"));
+}
 
 TEST_CASE("a saved model loads with identical parameters, logits, configuration and vocabulary") {
   const fs::path dir = scratch_dir("model-round-trip");

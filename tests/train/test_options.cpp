@@ -170,3 +170,75 @@ TEST_CASE("every Multi30k recipe parses; the Luong ones train with SGD and halvi
   }
   CHECK(recipes == 8);
 }
+
+TEST_CASE("a model setting the chosen model does not read is an error naming the model and where it was set") {
+  std::string error = parse_error(with_data({"--model-type", "bahdanau", "--window", "5"}));
+  CHECK(error.find("--window") != std::string::npos);
+  CHECK(error.find("the bahdanau model does not read it") != std::string::npos);
+  CHECK(error.find("command line") != std::string::npos);
+  CHECK(error.find("--hidden-size") != std::string::npos);  // its settings, listed
+  CHECK(parse_error(with_data({"--model-type", "rnn", "--tie-embeddings", "false"})).find("the rnn model") !=
+        std::string::npos);
+  CHECK(parse_error(with_data({"--cell", "gru"})).find("the transformer model does not read it") != std::string::npos);
+
+  const auto dir = scratch_dir("options-unread");
+  const std::string config = (dir / "bahdanau.ini").string();
+  std::ofstream(config) << "[model]\nmodel-type = bahdanau\nhidden-size = 64\n\nscore = dot\n";
+  error = parse_error(with_data({"--config", config}));
+  CHECK(error.find("--score") != std::string::npos);
+  CHECK(error.find("the bahdanau model does not read it") != std::string::npos);
+  CHECK(error.find(config) != std::string::npos);
+  CHECK(error.find("line 5") != std::string::npos);
+  // The type given on the command line decides for the file's settings too.
+  std::ofstream(config) << "window = 4\n";
+  CHECK(parse_error(with_data({"--config", config, "--model-type", "rnn"})).find("the rnn model") != std::string::npos);
+  CHECK(parse(with_data({"--config", config, "--model-type", "luong"})).options.model.window == 4);
+
+  // The list of types comes from the registry.
+  CHECK(parse_error(with_data({"--model-type", "lstm"})).find("one of transformer, rnn, bahdanau, luong") !=
+        std::string::npos);
+}
+
+TEST_CASE("each model records its own settings: the defaults of the chosen model, nothing it does not read") {
+  TrainerOptions o = parse(with_data({"--model-type", "bahdanau", "--hidden-size", "64"})).options;
+  CHECK(o.model.type == "bahdanau");
+  CHECK(o.model.hidden_size == 64);
+  CHECK(o.effective.at("hidden-size") == "64");
+  CHECK(o.effective.at("cell") == "lstm");
+  CHECK(o.effective.at("max-positions") == "1024");
+  for (const char* unread : {"window", "score", "attention", "input-feeding", "tie-embeddings", "d-model"})
+    CHECK_MESSAGE(o.effective.count(unread) == 0, unread);
+  o = parse(with_data({})).options;
+  CHECK(o.effective.count("cell") == 0);
+  CHECK(o.effective.at("tie-embeddings") == "true");
+}
+
+TEST_CASE("--reverse-source applies to every RNN model, attention ones included (Luong et al., Table 1)") {
+  for (const char* type : {"rnn", "bahdanau", "luong"}) {
+    CAPTURE(type);
+    const TrainerOptions o = parse(with_data({"--model-type", type, "--reverse-source"})).options;
+    CHECK(o.model.reverse_source);
+    CHECK(o.effective.at("reverse-source") == "true");
+  }
+  CHECK(parse_error(with_data({"--reverse-source"})).find("the transformer model does not read it") !=
+        std::string::npos);
+}
+
+TEST_CASE("--help lists each model type with its settings, defaults and help") {
+  const std::string help = train_help_text();
+  for (const char* text : {"--model-type transformer (", "--model-type rnn (", "--model-type bahdanau (",
+                           "--model-type luong (", "--window arg (=10)", "--score arg (=general)",
+                           "--cell arg (=lstm)", "gru | lstm", "--hidden-size arg (=512)",
+                           "--max-positions arg (=1024)",
+                           "local attention: half-width D"})
+    CHECK_MESSAGE(help.find(text) != std::string::npos, text);
+  // Shared settings are listed under every model that reads them.
+  int cells = 0;
+  for (std::size_t at = help.find("--cell "); at != std::string::npos; at = help.find("--cell ", at + 1)) ++cells;
+  CHECK(cells == 3);
+  // Within the luong group: its settings, not the Transformer's.
+  const std::size_t from = help.find("--model-type luong (");
+  const std::string luong = help.substr(from, help.find("training:") - from);
+  CHECK(luong.find("--window") != std::string::npos);
+  CHECK(luong.find("--d-model") == std::string::npos);
+}
