@@ -8,7 +8,7 @@ include(GNUInstallDirs)
 set(CMAKE_INSTALL_RPATH_USE_LINK_PATH TRUE)
 include(CMakePackageConfigHelpers)
 
-set(nmt_layer_libraries nmt_train nmt_search nmt_models nmt_layers nmt_corpora nmt_tokenizer
+set(nmt_layer_libraries nmt_classify nmt_train nmt_search nmt_models nmt_layers nmt_corpora nmt_tokenizer
     nmt_metrics nmt_engine)
 # nmt::nmt: everything, with the include folder that holds nmt/, tokenizer/ and corpora/.
 add_library(nmt INTERFACE)

@@ -8,6 +8,7 @@
 #include "nmt/autograd/ops_dropout.h"
 #include "nmt/autograd/ops_embedding.h"
 #include "nmt/autograd/ops_layer_norm.h"
+#include "nmt/autograd/ops_logistic_loss.h"
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/autograd/ops_matmul.h"
 #include "nmt/autograd/ops_reduction.h"

@@ -327,6 +327,8 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
   }
 }
 
+uint64_t payload_checksum(std::string_view bytes) { return checksum(bytes); }
+
 void set_write_failure_for_testing(int64_t after_bytes) { g_fail_after_bytes = after_bytes; }
 
 void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info) {

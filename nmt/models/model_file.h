@@ -89,6 +89,10 @@ struct ModelFileSummary {
 };
 ModelFileSummary inspect_model_file(const std::string& path);
 
+// FNV-1a 64 of a payload, the header's checksum (for sibling formats with the same header:
+// nmt/classify/classifier_file.h).
+uint64_t payload_checksum(std::string_view bytes);
+
 // Writes bytes to path through a temporary file in the same directory, fsync and rename.
 // On any failure the temporary file is removed, the previous file at `path` is untouched, and a
 // ModelFileError names the path and the system's reason.

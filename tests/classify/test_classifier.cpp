@@ -1,0 +1,153 @@
+// The sentence classifier end to end: data reading, the article's word tokenizer, memorising a
+// tiny set (article and improved variants), model files, and `nmt-classify predict` on malformed
+// input (one line out per line in).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "nmt/classify/classifier_file.h"
+#include "nmt/classify/classifier_training.h"
+#include "nmt/classify/evaluation_protocol.h"
+#include "nmt/classify/settings_file.h"
+#include "nmt/models/model_file.h"
+#include "tests/tools/subprocess.h"
+
+using namespace nmt;
+using namespace nmt::classify;
+
+namespace {
+
+const std::string kSample = NMT_TEST_DATA_DIR "/uci-sentiment/sample_labelled.txt";
+
+std::string scratch(const std::string& name) {
+  const auto dir = std::filesystem::path(NMT_BINARY_DIR) / "classify_tests_scratch";
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+Variant tiny(bool article) {
+  std::map<std::string, std::string> s = {{"embedding", "16"}, {"hidden", "16"},   {"max-length", "12"},
+                                          {"pooling", "attention"}, {"dropout", "0"}, {"recurrent-dropout", "0"},
+                                          {"epochs", "40"},   {"batch-size", "8"}, {"lr", "0.01"}};
+  if (!article) s.insert({{"mask-padding", "true"}, {"position-bias", "false"}, {"bidirectional", "true"}});
+  return Variant::from_map(article ? "article" : "improved", s);
+}
+
+}  // namespace
+
+TEST_CASE("labelled sentences: CRLF, split on the last tab, errors name file and line") {
+  const std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  REQUIRE(data.size() == 120);
+  CHECK(data[1].text == "Good case, Excellent value.");
+  CHECK(data[1].label == 1);
+  CHECK(data[0].label == 0);
+  const std::string bad = scratch("bad.txt");
+  std::ofstream(bad) << "fine\t1\nno tab here\n";
+  CHECK_THROWS_WITH_AS(read_labelled_sentences(bad), doctest::Contains("bad.txt:2: no tab"), DataError);
+  std::ofstream(bad) << "a\t1\nb\t2\n";
+  CHECK_THROWS_WITH_AS(read_labelled_sentences(bad), doctest::Contains("bad.txt:2: label '2'"), DataError);
+}
+
+TEST_CASE("the article's word tokenizer: lowercase, Keras's punctuation filter, frequency order") {
+  CHECK(split_words("Wow... Loved this place.") == std::vector<std::string>{"wow", "loved", "this", "place"});
+  CHECK(split_words("Don't   BUY-it!!") == std::vector<std::string>{"don't", "buy", "it"});
+  const SentenceEncoder e = SentenceEncoder::fit(Segmentation::words, {"b a", "a c", "a b"}, 0);
+  CHECK(e.encode("A b c d") == std::vector<int32_t>{1, 2, 3});  // a (3), b (2), c (1); d unknown: dropped
+  CHECK(e.table_size() == 4);
+  CHECK(e.encode_padded("c a", 4) == std::vector<int32_t>{3, 1, 0, 0});
+  CHECK(e.encode_padded("a b c a b", 3) == std::vector<int32_t>{1, 2, 3});
+  CHECK(SentenceEncoder::from_bytes(e.to_bytes()).encode("c b a") == std::vector<int32_t>{3, 2, 1});
+}
+
+TEST_CASE("settings files: name = value, sections ignored, unknown names name file and line") {
+  const std::string ini = scratch("variant.ini");
+  std::ofstream(ini) << "[model]\npooling = attention   # the article's layer\n\nhidden=50\n";
+  std::map<std::string, std::string> s;
+  read_settings_file(ini, variant_setting_names(), s);
+  CHECK(s["pooling"] == "attention");
+  CHECK(s["hidden"] == "50");
+  std::ofstream(ini) << "hiden = 3\n";
+  CHECK_THROWS_WITH_AS(read_settings_file(ini, variant_setting_names(), s),
+                       doctest::Contains("variant.ini:1: unknown setting 'hiden'"), SettingsError);
+}
+
+TEST_CASE("the classifier memorises a tiny set (article and improved variants)") {
+  std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  data.resize(16);
+  for (bool article : {true, false}) {
+    CAPTURE(article);
+    TrainedClassifier c = train_classifier(tiny(article), data, 1);
+    CHECK(accuracy(c, data) == 1.0);
+    // Attention weights: one row per sentence over max_length positions, summing to 1.
+    std::vector<std::vector<float>> weights;
+    predict(c, {data[0].text}, &weights);
+    REQUIRE(weights.size() == 1);
+    REQUIRE(weights[0].size() == 12);
+    float total = 0;
+    for (float w : weights[0]) total += w;
+    CHECK(total == doctest::Approx(1.f));
+  }
+}
+
+TEST_CASE("classifier files: round trip, and a flipped byte is named corrupt") {
+  std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  data.resize(16);
+  Variant v = tiny(false);
+  v.training.epochs = 2;
+  const TrainedClassifier c = train_classifier(v, data, 1);
+  const std::string path = scratch("tiny.classifier");
+  save_classifier(path, c);
+  const TrainedClassifier back = load_classifier(path);
+  const std::vector<std::string> texts = {data[0].text, data[5].text, ""};
+  CHECK(predict(back, texts) == predict(c, texts));
+  CHECK(back.variant.model.mask_padding);
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  bytes[bytes.size() / 2] ^= 0x20;
+  std::ofstream(path, std::ios::binary) << bytes;
+  CHECK_THROWS_WITH_AS(load_classifier(path), doctest::Contains("corrupt"), ModelFileError);
+}
+
+TEST_CASE("nmt-classify predict: one line out per line in, even empty lines and invalid UTF-8") {
+  std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  data.resize(16);
+  Variant v = tiny(true);
+  v.training.epochs = 2;
+  const std::string path = scratch("predict.classifier");
+  save_classifier(path, train_classifier(v, data, 1));
+  const std::string input = std::string("Great phone.\n\n\xff\xfe bad \xc3(\r\n   \nunknownword\n") +
+                            std::string(400, 'x') + " good\nno final newline";
+  const nmt::testing::ToolResult r =
+      nmt::testing::run_tool({NMT_BINARY_DIR "/bin/nmt-classify", "predict", "--model", path}, input);
+  CHECK(r.status == 0);
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < r.out.size();) {
+    const std::size_t j = r.out.find('\n', i);
+    lines.push_back(r.out.substr(i, j - i));
+    i = j + 1;
+  }
+  REQUIRE(lines.size() == 7);
+  for (const std::string& line : lines) {
+    CAPTURE(line);
+    CHECK((line.rfind("0\t", 0) == 0 || line.rfind("1\t", 0) == 0));
+  }
+  CHECK(r.err.find("<stdin>:3") != std::string::npos);  // the invalid UTF-8 is named
+}
+
+TEST_CASE("paired comparison: mean and sd of differences, folds favouring, corrected t") {
+  VariantResult a, b;
+  a.cv = {0.80, 0.80, 0.70, 0.70};
+  b.cv = {0.85, 0.81, 0.70, 0.66};
+  ProtocolOptions options;
+  options.folds = 2;
+  options.seeds = 2;
+  const PairedComparison p = compare(a, b, options, 100);
+  CHECK(p.mean == doctest::Approx(0.005));
+  CHECK(p.folds_better == 1);
+  CHECK(p.folds_worse == 1);
+  CHECK(p.sd == doctest::Approx(sd_of({0.05, 0.01, 0.0, -0.04})));
+}
