@@ -62,7 +62,8 @@ set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME nmt)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_DEPENDS "libopenblas0-openmp")  # the build it links (see RPATH above)
 set(CPACK_DEBIAN_TOOLS_DESCRIPTION "neural machine translation on CPUs: the tools
- nmt-train, nmt-translate, nmt-bleu (sacreBLEU's scores), nmt-average, nmt-plot, nmt-model-info
+ nmt-train, nmt-translate, nmt-bleu (sacreBLEU's scores), nmt-average, nmt-plot, nmt-model-info,
+ nmt-classify (sentence classifiers with attention pooling)
  and the benchmarks: Transformer and RNN (Bahdanau, Luong) encoder-decoders on CPUs.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libnmt-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)

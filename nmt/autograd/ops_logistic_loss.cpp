@@ -9,6 +9,13 @@
 namespace nmt {
 namespace {
 
+// What the backward needs: the targets y (a copy: the caller may refill its batch buffer) and the
+// reduction's factor (1/n for the mean, 1 for the sum).
+struct LogisticLossRecord {
+  Tensor targets;
+  float scale;
+};
+
 // dz_i = dloss * scale * (sigmoid(z_i) - y_i)
 void binary_cross_entropy_backward(Node& node) {
   bool accumulate;
@@ -16,8 +23,9 @@ void binary_cross_entropy_backward(Node& node) {
   if (!gz) return;
   const Tensor& logits = node.input(0)->value;
   const float* z = logits.f32();
-  const float* y = node.saved[0].f32();
-  const float scale = node.grad.f32()[0] * node.scalars[0];
+  const LogisticLossRecord& record = node.record<LogisticLossRecord>();
+  const float* y = record.targets.f32();
+  const float scale = node.grad.f32()[0] * record.scale;
   float* dz = gz->f32();
   for (int64_t i = 0; i < logits.numel(); ++i) {
     const float p = 1.0f / (1.0f + std::exp(-z[i]));
@@ -46,10 +54,8 @@ Var binary_cross_entropy_with_logits(const Var& logits, const Tensor& targets, R
   const double scale = reduction == Reduction::mean ? (n > 0 ? 1.0 / double(n) : 0.0) : 1.0;
   Var loss = Var::make_result(op, Tensor::full(Shape{}, static_cast<float>(sum * scale)), {logits},
                               binary_cross_entropy_backward, ValueReads::input(0));
-  if (Node* node = loss.recording()) {
-    node->saved[0] = targets.clone();  // the caller may refill its batch buffer
-    node->scalars[0] = static_cast<float>(scale);
-  }
+  if (Node* node = loss.recording())
+    node->emplace_record<LogisticLossRecord>(targets.clone(), static_cast<float>(scale));
   return loss;
 }
 
