@@ -260,12 +260,17 @@ std::vector<Entry> make_table() {
         TrainerOptions& o = p.options;
         o.schedule.min_lr = parse_number("min-lr", v, 0, 10); });
   add("training", "optimizer", d.optimizer,
-      "adam | sgd (plain SGD, with momentum if set: how Sutskever et al. 2014 and Luong et al. 2015 "
-      "trained; lr 1.0 and clip-norm 5 in their papers)",
+      "adam | adamw (Adam with decoupled weight decay, Loshchilov & Hutter 2019) | sgd (plain SGD, with "
+      "momentum if set: how Sutskever et al. 2014 and Luong et al. 2015 trained; lr 1.0 and clip-norm 5 in "
+      "their papers)",
       [](Parsing& p, const std::string& v) {
-        if (v != "adam" && v != "sgd") bad_value("optimizer", v, "adam or sgd");
+        if (v != "adam" && v != "adamw" && v != "sgd") bad_value("optimizer", v, "adam, adamw or sgd");
         p.options.optimizer = v;
       });
+  add("training", "weight-decay", format_number(d.weight_decay),
+      "adamw: decoupled decay, w <- w - lr * decay * w before each update (PyTorch's AdamW default is 0.01); "
+      "adam and sgd: an L2 penalty, decay * w added to the gradient",
+      [](Parsing& p, const std::string& v) { p.options.weight_decay = parse_number("weight-decay", v, 0, 1); });
   add("training", "momentum", format_number(d.momentum), "sgd: momentum (0 = plain SGD)",
       [](Parsing& p, const std::string& v) { p.options.momentum = parse_number("momentum", v, 0, 0.999999); });
   add("training", "adam-beta1", format_number(d.adam_beta1), "Adam beta1",

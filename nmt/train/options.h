@@ -43,7 +43,8 @@ struct TrainerOptions {
   std::size_t batch_tokens = 4096;
   int accumulate = 1;
   ScheduleOptions schedule;
-  std::string optimizer = "adam";  // adam | sgd
+  std::string optimizer = "adam";  // adam | adamw | sgd
+  float weight_decay = 0.f;         // adamw: decoupled decay; adam, sgd: L2 added to the gradient
   float adam_beta1 = 0.9f, adam_beta2 = 0.98f, adam_eps = 1e-9f;
   float momentum = 0.f;             // sgd
   float label_smoothing = 0.1f;

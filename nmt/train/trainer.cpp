@@ -219,6 +219,7 @@ void Run::prepare() {
     optim::SGDOptions sgd;
     sgd.lr = o_.schedule.peak;
     sgd.momentum = o_.momentum;
+    sgd.weight_decay = o_.weight_decay;
     optimizer_ = std::make_unique<optim::SGD>(parameters_, sgd);
   } else {
     optim::AdamOptions adam;
@@ -226,7 +227,11 @@ void Run::prepare() {
     adam.beta1 = o_.adam_beta1;
     adam.beta2 = o_.adam_beta2;
     adam.eps = o_.adam_eps;
-    optimizer_ = std::make_unique<optim::Adam>(parameters_, adam);
+    adam.weight_decay = o_.weight_decay;
+    if (o_.optimizer == "adamw")
+      optimizer_ = std::make_unique<optim::AdamW>(parameters_, adam);
+    else
+      optimizer_ = std::make_unique<optim::Adam>(parameters_, adam);
   }
   schedule_ = std::make_unique<LearningRateSchedule>(o_.schedule);
 

@@ -95,6 +95,7 @@ TEST_CASE("bad values and missing requirements name the option") {
   CHECK(parse_error(with_data({"--schedule", "cosine"})).find("--schedule") != std::string::npos);
   CHECK(parse_error(with_data({"--optimizer", "adagrad"})).find("--optimizer") != std::string::npos);
   CHECK(parse_error(with_data({"--momentum", "1.5"})).find("--momentum") != std::string::npos);
+  CHECK(parse_error(with_data({"--weight-decay", "-0.1"})).find("--weight-decay") != std::string::npos);
   CHECK(parse_error(with_data({"--valid-metric", "chrf"})).find("--valid-metric") != std::string::npos);
   CHECK(parse_error(with_data({"--d-model", "big"})).find("--d-model") != std::string::npos);
   CHECK(parse_error(with_data({"--normalization", "nfd"})).find("--normalization") != std::string::npos);
@@ -106,6 +107,14 @@ TEST_CASE("bad values and missing requirements name the option") {
   CHECK(parse_error(with_data({"--schedule", "step", "--decay-start", "100", "--decay-every", "0"}))
             .find("--decay-every") != std::string::npos);
   CHECK(parse_error(with_data({"--decay-factor", "2"})).find("--decay-factor") != std::string::npos);
+}
+
+TEST_CASE("--optimizer adamw with --weight-decay") {
+  const TrainerOptions o = parse(with_data({"--optimizer", "adamw", "--weight-decay", "0.01"})).options;
+  CHECK(o.optimizer == "adamw");
+  CHECK(o.weight_decay == doctest::Approx(0.01f));
+  CHECK(o.effective.at("weight-decay") == "0.01");
+  CHECK(parse(with_data({})).options.weight_decay == 0.f);
 }
 
 TEST_CASE("--schedule step with its three settings") {
