@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -393,8 +394,8 @@ po::options_description general_options() {
   po::options_description general("general");
   general.add_options()("help,h", "print this help and exit")(
       "version", "print the version, the OpenBLAS core in use and the CPU's AVX-512 support, and exit")(
-      "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored); "
-                                          "the command line wins");
+      "config", po::value<std::string>(), "INI-style file of option = value lines ([sections] are ignored; 'include = FILE' "
+                                          "reads FILE's options under this file's); the command line wins");
   return general;
 }
 
@@ -479,14 +480,27 @@ std::string strip_dashes(std::string name) {
 }
 
 // The config file with [section] lines blanked (sections only group options for the reader),
-// keeping line numbers.
-std::string read_config_text(const std::string& path) {
+// keeping line numbers. An `include = FILE` line (a path relative to this file's folder) is
+// blanked too and returned in `include`: that file's options apply under this one's.
+std::string read_config_text(const std::string& path, std::string& include) {
   std::ifstream in(path);
   if (!in) throw OptionsError("--config: cannot open config file '" + path + "'");
   std::string text, line;
+  include.clear();
   while (std::getline(in, line)) {
-    std::size_t first = line.find_first_not_of(" \t\r");
+    const std::size_t first = line.find_first_not_of(" \t\r");
     if (first != std::string::npos && line[first] == '[') line.clear();
+    if (first != std::string::npos && line.compare(first, 7, "include") == 0) {
+      const std::size_t eq = line.find('=', first);
+      if (eq != std::string::npos && line.find_first_not_of(" \t", first + 7) == eq) {
+        std::string file = line.substr(eq + 1);
+        file.erase(0, file.find_first_not_of(" \t"));
+        file.erase(file.find_last_not_of(" \t\r") + 1);
+        const std::filesystem::path relative(file);
+        include = relative.is_absolute() ? file : (std::filesystem::path(path).parent_path() / relative).string();
+        line.clear();
+      }
+    }
     text += line + "\n";
   }
   return text;
@@ -562,9 +576,13 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
   std::map<std::string, std::string> origin;
   for (const Entry& e : table())
     if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted()) origin[e.name] = "command line";
-  if (vm.count("config")) {
-    const std::string path = vm["config"].as<std::string>();
-    const std::string text = read_config_text(path);
+  // The config file, then the files it includes: the first value stored wins (the command line
+  // before the file, a file before what it includes).
+  std::string path = vm.count("config") ? vm["config"].as<std::string>() : "";
+  for (int depth = 0; !path.empty(); ++depth) {
+    if (depth == 8) throw OptionsError("config file '" + path + "': includes nested more than 8 deep (a cycle?)");
+    std::string include;
+    const std::string text = read_config_text(path, include);
     std::istringstream in(text);
     try {
       po::store(po::parse_config_file(in, description, false), vm);
@@ -579,9 +597,13 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     for (const Entry& e : table())
       if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name)) {
         const int line = line_of_key(text, e.name);
-        origin[e.name] = "config file '" + path + "'" + (line ? " line " + std::to_string(line) : "");
+        if (line) origin[e.name] = "config file '" + path + "' line " + std::to_string(line);
       }
+    path = include;
   }
+  for (const Entry& e : table())  // e.g. a key written with its [section] prefix
+    if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name))
+      origin[e.name] = "config file '" + vm["config"].as<std::string>() + "'";
   po::notify(vm);
 
   Parsing parsing;

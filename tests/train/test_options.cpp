@@ -109,6 +109,23 @@ TEST_CASE("bad values and missing requirements name the option") {
   CHECK(parse_error(with_data({"--decay-factor", "2"})).find("--decay-factor") != std::string::npos);
 }
 
+TEST_CASE("a config file includes another: its own lines win over the included ones, the command line over both") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(NMT_BINARY_DIR) / "train-test-scratch" / "include";
+  fs::create_directories(dir / "base");
+  std::ofstream(dir / "base" / "common.inc") << "lr = 0.5\nwarmup = 7\nbatch-tokens = 999\n";
+  std::ofstream(dir / "recipe.ini") << "# a recipe\ninclude = base/common.inc\n[training]\nwarmup = 9\n";
+  const TrainerOptions o =
+      parse(with_data({"--config", (dir / "recipe.ini").string(), "--batch-tokens", "123"})).options;
+  CHECK(o.schedule.peak == doctest::Approx(0.5f));  // from the included file
+  CHECK(o.schedule.warmup == 9);                    // the including file wins
+  CHECK(o.batch_tokens == 123);                     // the command line wins
+  std::ofstream(dir / "broken.ini") << "include = base/missing.inc\n";
+  CHECK(parse_error(with_data({"--config", (dir / "broken.ini").string()})).find("missing.inc") != std::string::npos);
+  std::ofstream(dir / "loop.ini") << "include = loop.ini\n";
+  CHECK(parse_error(with_data({"--config", (dir / "loop.ini").string()})).find("cycle") != std::string::npos);
+}
+
 TEST_CASE("--optimizer adamw with --weight-decay") {
   const TrainerOptions o = parse(with_data({"--optimizer", "adamw", "--weight-decay", "0.01"})).options;
   CHECK(o.optimizer == "adamw");
