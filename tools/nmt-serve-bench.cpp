@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
       threads.emplace_back([&, c] {
         httplib::Client client(host, port);
         client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);  // else Nagle holds the body back for the server's delayed ACK
         client.set_read_timeout(60);
         for (int i = 0; i < requests; ++i) {
           if (std::chrono::steady_clock::now() > deadline) {
@@ -121,7 +122,11 @@ int main(int argc, char** argv) {
           const auto t0 = std::chrono::steady_clock::now();
           auto r = client.Post("/translate", body, "application/json");
           latencies[c].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-          if (!r || r->status != 200) ++errors;
+          if (!r || r->status != 200) {
+            if (errors++ < 5)
+              std::fprintf(stderr, "nmt-serve-bench: request failed: %s\n",
+                           r ? ("HTTP " + std::to_string(r->status) + " " + r->body).c_str() : httplib::to_string(r.error()).c_str());
+          }
           ++done;
         }
       });

@@ -14,8 +14,8 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   if (nmt::tools::answered_version(argc, argv, "nmt-serve")) return 0;
-  // Before any thread starts, so that only the signal-waiting thread takes SIGTERM.
-  nmt::serve::block_stop_signals();
+  // At once: SIGTERM while the models load stops the service as soon as it listens.
+  nmt::serve::install_stop_signals();
   nmt::serve::ServiceOptions s;
   std::vector<std::string> models;
   int threads = 0, wait_us = 0, max_body = 0;

@@ -1,5 +1,7 @@
 #include "nmt/serve/batch_queue.h"
 
+#include "nmt/tensor/threading.h"
+
 namespace nmt::serve {
 
 BatchQueue::BatchQueue(EncoderDecoder& model, text::Tokenizer tokenizer, SearchOptions base, QueueOptions options,
@@ -62,6 +64,8 @@ Translator& BatchQueue::translator_for(const JobSettings& s) {
 }
 
 void BatchQueue::run() {
+  // OpenMP's thread count is per thread: this one searches, so it takes the count set for the process.
+  set_num_threads(num_threads());
   for (;;) {
     std::vector<Job> batch;
     {

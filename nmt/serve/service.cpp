@@ -3,8 +3,13 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -126,6 +131,8 @@ struct Service::Impl {
   Metrics metrics;
   std::vector<std::unique_ptr<Served>> models;
   httplib::Server server;
+  socket_t listen_socket = INVALID_SOCKET;
+  std::atomic<bool> stop_requested{false};
 
   explicit Impl(ServiceOptions o) : options(std::move(o)) {
     if (options.models.empty()) throw std::invalid_argument("no model: give at least one -m MODEL");
@@ -139,7 +146,11 @@ struct Service::Impl {
       m->opennmt_id = id++;
       m->summary = inspect_model_file(spec.path);
       m->loaded = load_model(spec.path);
-      m->tokenizer.emplace(m->loaded.tokenizer());
+      // Warnings of the translator (a source cut to the model's limit) are answered in the JSON
+      // (source_truncated), not written to stderr once per sentence; invalid UTF-8 is refused first.
+      m->loaded.tokenizer();  // throws naming the file when it holds no vocabulary
+      m->tokenizer.emplace(m->loaded.vocabulary, m->loaded.info.normalization,
+                           text::Utf8Checker{text::InvalidUtf8Policy::replace, [](const std::string&) {}});
       const auto& config = m->loaded.info.training_config;
       auto get = [&](const char* key) {
         const auto it = config.find(key);
@@ -449,7 +460,14 @@ struct Service::Impl {
     server.set_payload_max_length(options.max_body_bytes);
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000000);
-    server.set_keep_alive_timeout(2);
+    server.set_keep_alive_timeout(5);
+    // Debian's cpp-httplib listens with a backlog of 5: 64 clients connecting at once overflow it,
+    // and a connection whose request reaches the server late is closed unanswered. The listening
+    // socket is captured here and given a full backlog once bound (Service::run).
+    server.set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_socket = sock;
+    });
     server.set_read_timeout(10);
     server.set_write_timeout(10);
     int threads = options.http_threads;
@@ -470,31 +488,45 @@ void Service::run() {
     port = -1;
   }
   if (port < 0) throw std::runtime_error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port));
+  if (s.listen_socket != INVALID_SOCKET) ::listen(s.listen_socket, SOMAXCONN);
+  if (s.stop_requested) return;  // stopped while loading or binding
   std::printf("nmt-serve: listening on http://%s:%d\n", s.options.host.c_str(), port);
   std::fflush(stdout);
   s.server.listen_after_bind();
 }
 
-void Service::stop() { impl_->server.stop(); }
+void Service::stop() {
+  impl_->stop_requested = true;
+  impl_->server.stop();
+}
 
-void block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+namespace {
+int stop_pipe[2] = {-1, -1};
+extern "C" void on_stop_signal(int signal) {
+  const char byte = static_cast<char>(signal);
+  (void)!::write(stop_pipe[1], &byte, 1);  // async-signal-safe; the waiting thread does the rest
+}
+}  // namespace
+
+void install_stop_signals() {
+  // A handler rather than a blocked mask: threads that libraries started before main (OpenBLAS,
+  // OpenMP) would otherwise take SIGTERM with its default action and end the process at once.
+  if (stop_pipe[0] < 0 && ::pipe(stop_pipe) != 0) throw std::runtime_error("pipe failed");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 }
 
 int serve_until_signal(Service& service) {
-  block_stop_signals();
+  install_stop_signals();
   std::thread waiter([&service] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    int signal = 0;
-    sigwait(&set, &signal);
+    char signal = 0;
+    while (::read(stop_pipe[0], &signal, 1) < 0 && errno == EINTR) {
+    }
     std::fprintf(stderr, "nmt-serve: %s: finishing the requests in flight\n", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     service.stop();
   });

@@ -56,9 +56,9 @@ class Service {
   std::unique_ptr<Impl> impl_;
 };
 
-// Blocks SIGTERM and SIGINT in the calling thread (so in every thread started after it): call it
-// first in main, then serve_until_signal.
-void block_stop_signals();
+// Installs the SIGTERM/SIGINT handler (it wakes the thread that stops the service); call it first
+// in main, then serve_until_signal.
+void install_stop_signals();
 // Runs the service; SIGTERM or SIGINT stops it (requests in flight are answered). Returns 0.
 int serve_until_signal(Service& service);
 

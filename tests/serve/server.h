@@ -77,9 +77,10 @@ inline std::vector<std::string> flickr(std::size_t n) {
 
 class Server {
  public:
-  explicit Server(std::vector<std::string> options = {}, std::string log_name = "server") {
+  explicit Server(std::vector<std::string> options = {}, std::string log_name = "server", std::string model = "") {
     log_ = scratch() + "/" + log_name + ".log";
-    std::string command = "exec '" + kServe + "' -m 'tiny=" + model_path() + "' --port 0 --threads 1";
+    if (model.empty()) model = "tiny=" + model_path();
+    std::string command = "exec '" + kServe + "' -m '" + model + "' --port 0 --threads 1";
     for (const auto& o : options) command += " '" + o + "'";
     command += " 2>'" + log_ + "'";
     process_ = std::make_unique<testing::Subprocess>(std::vector<std::string>{"/bin/sh", "-c", command});
@@ -97,6 +98,7 @@ class Server {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(static_cast<time_t>(seconds));
     c.set_connection_timeout(5);
+    c.set_tcp_nodelay(true);
     return c;
   }
   // SIGTERM, then the exit status (killed after `seconds`).

@@ -2,6 +2,7 @@
 // (browser/page_test.cjs). Run by the CTest test serve_browser (serve_tests --no-skip
 // --test-case=*browser*); exits 77 (CTest: skipped) with a message where chromium, node or
 // puppeteer-core (npm) is missing. The screenshot: build/serve_tests_scratch/page.png.
+// NMT_SERVE_PAGE_MODEL=FILE serves that model instead of the tiny random one.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -40,7 +41,10 @@ TEST_CASE("browser: the page translates typed German and draws one heatmap cell 
   const std::string npm_dir = NMT_BINARY_DIR "/npm";
   const auto setup = nmt::testing::run_tool({"/bin/bash", NMT_SOURCE_DIR "/tests/serve/browser/setup.sh", npm_dir}, "", 240);
   if (setup.status != 0) skip("puppeteer-core could not be installed from npm:\n" + setup.err);
-  Server s({}, "browser");
+  // NMT_SERVE_PAGE_MODEL=FILE: a trained model instead of the tiny random one (for the README's
+  // screenshot, recipes/serve/nmt-serve-page.png); what is checked holds for any model.
+  const char* page_model = std::getenv("NMT_SERVE_PAGE_MODEL");
+  Server s({}, "browser", page_model ? page_model : "");
   const std::string screenshot = scratch() + "/page.png";
   std::filesystem::remove(screenshot);
   const auto r = nmt::testing::run_tool(
