@@ -8,7 +8,7 @@ include(GNUInstallDirs)
 set(CMAKE_INSTALL_RPATH_USE_LINK_PATH TRUE)
 include(CMakePackageConfigHelpers)
 
-set(nmt_layer_libraries nmt_classify nmt_train nmt_search nmt_models nmt_layers nmt_corpora nmt_tokenizer
+set(nmt_layer_libraries nmt_serve nmt_classify nmt_train nmt_search nmt_models nmt_layers nmt_corpora nmt_tokenizer
     nmt_metrics nmt_engine)
 # nmt::nmt: everything, with the include folder that holds nmt/, tokenizer/ and corpora/.
 add_library(nmt INTERFACE)
@@ -21,7 +21,7 @@ file(GLOB tool_targets RELATIVE ${CMAKE_SOURCE_DIR}/tools CONFIGURE_DEPENDS ${CM
 list(TRANSFORM tool_targets REPLACE "\\.cpp$" "")
 install(TARGETS ${tool_targets} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tools)
 
-install(TARGETS nmt ${nmt_layer_libraries} nmt_openblas EXPORT nmtTargets
+install(TARGETS nmt ${nmt_layer_libraries} nmt_openblas nmt_httplib EXPORT nmtTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 foreach(dir nmt tokenizer corpora)
   install(DIRECTORY ${CMAKE_SOURCE_DIR}/${dir} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/nmt COMPONENT dev
@@ -62,13 +62,13 @@ set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME nmt)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_DEPENDS "libopenblas0-openmp")  # the build it links (see RPATH above)
 set(CPACK_DEBIAN_TOOLS_DESCRIPTION "neural machine translation on CPUs: the tools
- nmt-train, nmt-translate, nmt-bleu (sacreBLEU's scores), nmt-average, nmt-plot, nmt-model-info,
- nmt-classify (sentence classifiers with attention pooling)
+ nmt-train, nmt-translate, nmt-serve (HTTP service), nmt-bleu (sacreBLEU's scores), nmt-average,
+ nmt-plot, nmt-model-info, nmt-classify (sentence classifiers with attention pooling)
  and the benchmarks: Transformer and RNN (Bahdanau, Luong) encoder-decoders on CPUs.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libnmt-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libopenblas-openmp-dev, libsentencepiece-dev, libicu-dev, libboost-program-options-dev, libboost-serialization-dev, pkg-config")
+    "libopenblas-openmp-dev, libsentencepiece-dev, libicu-dev, libboost-program-options-dev, libboost-serialization-dev, libcpp-httplib-dev, nlohmann-json3-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "neural machine translation on CPUs: the C++ library
  Headers, static libraries, a CMake package (find_package(nmt), target nmt::nmt) and a
  pkg-config file (nmt) for embedding the translator in another program.")

@@ -99,6 +99,7 @@ class Subprocess {
   }
 
   const std::string& out() const { return out_; }
+  pid_t pid() const { return pid_; }
   const std::string& err() const { return err_; }
 
  private:
