@@ -25,6 +25,7 @@
 #include "nmt/search/attention_svg.h"
 #include "nmt/search/line_reader.h"
 #include "nmt/search/translator.h"
+#include "nmt/tensor/blas.h"
 #include "nmt/tensor/threading.h"
 #include "version_option.h"
 
@@ -42,6 +43,7 @@ struct Settings {
   float max_length_ratio = 2.0f, alpha = 0.6f;
   int max_length_offset = 10;
   std::string normalize = "average";
+  std::string precision = "fp32";
   bool alignment = false, attention = false, positions = false;
 };
 
@@ -59,6 +61,9 @@ po::options_description describe(Settings& s) {
       ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
       ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch")
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
+      ("precision", po::value(&s.precision)->default_value("fp32"),
+       "GEMMs in fp32, bf16 (AVX512-BF16) or int8 (weights quantised per output unit at load, activations "
+       "per row on the fly; AVX512-VNNI or AVX2 kernels, NMT_INT8_KERNEL=avx2 forces the latter)")
       ("normalize", po::value(&s.normalize)->default_value("average"),
        "length normalisation of hypothesis scores: wu ((5+|Y|)^alpha/6^alpha, Wu et al. 2016), average "
        "(score / length, the mean log-probability per subword) or none")
@@ -115,6 +120,8 @@ Settings parse(int argc, char** argv, bool& help) {
   if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
   if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");
   if (s.threads < 0) throw UsageError("--threads must not be negative");
+  if (s.precision != "fp32" && s.precision != "bf16" && s.precision != "int8")
+    throw UsageError("--precision must be fp32, bf16 or int8 (got '" + s.precision + "')");
   if (s.n_best < 0 || s.n_best > s.beam)
     throw UsageError("--n-best must be between 0 and --beam (" + std::to_string(s.beam) + "), got " +
                      std::to_string(s.n_best));
@@ -150,6 +157,9 @@ void write_svg(const std::string& dir, std::size_t line, const nmt::Translation&
 
 int run(const Settings& s) {
   nmt::set_num_threads(s.threads);
+  nmt::blas::set_precision(s.precision == "int8"   ? nmt::blas::Precision::int8
+                           : s.precision == "bf16" ? nmt::blas::Precision::bf16
+                                                   : nmt::blas::Precision::fp32);
   nmt::LoadedModel loaded = nmt::load_model(s.model);
   nmt::TranslatorOptions options;
   options.batch_size = s.batch;

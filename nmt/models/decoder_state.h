@@ -37,6 +37,10 @@ class DecoderState {
     std::string name;
     StateRows rows;
     Var value;  // [N, ...] f32 or i32; undefined until the model sets it (e.g. caches before step 1)
+    // A buffer preallocated along this axis (> 0; -1: none): only its first `position` slices
+    // are filled (a self-attention cache written in place, one position per step), and reorder
+    // copies only those.
+    int buffer_axis = -1;
   };
 
   DecoderState() = default;
@@ -44,6 +48,9 @@ class DecoderState {
 
   // Adds an entry (undefined until set) and returns its slot, valid for the state's life.
   int add(std::string name, StateRows rows);
+  // Adds a per-hypothesis buffer entry whose axis `axis` (> 0) is filled up to `position` (see
+  // Entry::buffer_axis); the model allocates it (capacity: max_length) and writes it in place.
+  int add_buffer(std::string name, int axis);
   Var& operator[](int slot) { return entries_[static_cast<std::size_t>(slot)].value; }
   const Var& operator[](int slot) const { return entries_[static_cast<std::size_t>(slot)].value; }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -62,6 +69,9 @@ class DecoderState {
 
   // The target position of the next step (the same for every row).
   int64_t position = 0;
+  // The most steps the search will take (0: unknown): buffers are allocated for that many
+  // positions at once (and grow by doubling past it).
+  int64_t max_length = 0;
   // Whether the caller wants the attention weights (and local-p's positions) of each step;
   // models keep them in the state only then (EncoderDecoder::last_attention). The search sets it
   // when SearchOptions::attention asks for alignments or heatmaps.
