@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "nmt/search/search.h"
+#include "nmt/tensor/blas.h"
 #include "tokenizer/special_ids.h"
 
 using namespace nmt;
@@ -113,5 +114,43 @@ TEST_CASE("every model: batch-independent results, greedy == beam 1, attention o
       CHECK(greedy[b].best().tokens == beam1[b].best().tokens);
       CHECK(greedy[b].best().score == doctest::Approx(beam1[b].best().score).epsilon(1e-6));
     }
+  }
+}
+
+TEST_CASE("transformer in int8: batch-independent results, each step's log-probabilities close to float32") {
+  if (!blas::int8_supported()) return;
+  Generator init(3);
+  ModelConfig config = tiny("transformer");
+  config.d_model = 32;  // K a multiple of neither 16 nor 64 in the feed-forward
+  config.d_ff = 72;
+  std::unique_ptr<EncoderDecoder> model = build_model(config, init);
+  const auto sources = sentences();
+  SearchOptions o;
+  o.beam = 3;
+  o.max_length_ratio = 1.0f;
+  o.max_length_offset = 1;
+  // float32 log-probabilities of the first steps, for the comparison below
+  const Tensor source = Tensor::from_ids({1, 4}, std::vector<int32_t>{5, 9, 13, text::kEosId});
+  std::vector<Tensor> fp32_steps;
+  {
+    auto state = model->start(source, 1);
+    for (int t = 0; t < 3; ++t)
+      fp32_steps.push_back(model->step(*state, Tensor::from_ids({1}, std::vector<int32_t>{t == 0 ? text::kBosId : 4 + t})).clone());
+  }
+  blas::PrecisionScope int8(blas::Precision::int8);
+  for (int beam : {1, 3}) {
+    CAPTURE(beam);
+    o.beam = beam;
+    const auto batched = search(*model, sources, o);
+    for (std::size_t b = 0; b < sources.size(); ++b) {
+      const auto alone = search(*model, std::vector<std::vector<int32_t>>{sources[b]}, o);
+      CHECK(alone[0].best().tokens == batched[b].best().tokens);
+      CHECK(alone[0].best().score == doctest::Approx(batched[b].best().score).epsilon(1e-5));  // as for float32
+    }
+  }
+  auto state = model->start(source, 1);
+  for (int t = 0; t < 3; ++t) {
+    const Tensor got = model->step(*state, Tensor::from_ids({1}, std::vector<int32_t>{t == 0 ? text::kBosId : 4 + t}));
+    for (int64_t v = 0; v < got.numel(); ++v) CHECK(got.f32()[v] == doctest::Approx(fp32_steps[t].f32()[v]).epsilon(0.05));
   }
 }
