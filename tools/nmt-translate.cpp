@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -44,7 +45,7 @@ struct Settings {
   int max_length_offset = 10;
   std::string normalize = "average";
   std::string precision = "fp32";
-  bool alignment = false, attention = false, positions = false;
+  bool alignment = false, attention = false, positions = false, stats = false;
 };
 
 struct UsageError : std::runtime_error {
@@ -61,6 +62,8 @@ po::options_description describe(Settings& s) {
       ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
       ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch")
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
+      ("stats", po::bool_switch(&s.stats),
+       "print to stderr the GEMMs' floating-point operations (per precision) and the time taken")
       ("precision", po::value(&s.precision)->default_value("fp32"),
        "GEMMs in fp32, bf16 (AVX512-BF16) or int8 (weights quantised per output unit at load, activations "
        "per row on the fly; AVX512-VNNI or AVX2 kernels, NMT_INT8_KERNEL=avx2 forces the latter)")
@@ -156,6 +159,7 @@ void write_svg(const std::string& dir, std::size_t line, const nmt::Translation&
 }
 
 int run(const Settings& s) {
+  const auto started = std::chrono::steady_clock::now();
   nmt::set_num_threads(s.threads);
   nmt::blas::set_precision(s.precision == "int8"   ? nmt::blas::Precision::int8
                            : s.precision == "bf16" ? nmt::blas::Precision::bf16
@@ -223,6 +227,12 @@ int run(const Settings& s) {
       throw std::runtime_error(std::string("cannot write the translations: ") + std::strerror(errno));
   }
   if (fd != 0) ::close(fd);
+  if (s.stats) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const nmt::blas::FlopCount f = nmt::blas::flop_count();
+    std::fprintf(stderr, "nmt-translate: %.3f s; GEMM GFLOP fp32 %.2f, bf16 %.2f, int8 %.2f; %.1f GFLOP/s overall\n",
+                 seconds, f.fp32 / 1e9, f.bf16 / 1e9, f.int8 / 1e9, (f.fp32 + f.bf16 + f.int8) / 1e9 / seconds);
+  }
   return 0;
 }
 

@@ -253,18 +253,36 @@ ParameterScope::~ParameterScope() {
     for (ParameterCopy& copy : parameter_copies.copies) copy.valid = false;
 }
 
+namespace {
+std::atomic<int64_t> flops_fp32{0}, flops_bf16{0}, flops_int8{0};
+void count(std::atomic<int64_t>& counter, int64_t m, int64_t n, int64_t k) {
+  counter.fetch_add(2 * m * n * k, std::memory_order_relaxed);
+}
+}  // namespace
+
+FlopCount flop_count() {
+  return {static_cast<double>(flops_fp32.load()), static_cast<double>(flops_bf16.load()),
+          static_cast<double>(flops_int8.load())};
+}
+
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           const float* b, float beta, float* c, Operand b_kind) {
   if (m == 0 || n == 0) return;
   make_openblas_single_threaded();
   // A product with a few columns (local attention's v_p, N = 1) would fill a 48-column tile.
   const Precision p = precision();
-  if (p == Precision::bf16 && n >= 16)
+  if (p == Precision::bf16 && n >= 16) {
+    count(flops_bf16, m, n, k);
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, b_kind);
-  else if (p == Precision::int8 && b_kind == Operand::parameter && !trans_a && k > 0)
+    return;
+  }
+  if (p == Precision::int8 && b_kind == Operand::parameter && !trans_a && k > 0) {
+    count(flops_int8, m, n, k);
     gemm_int8(trans_b, m, n, k, alpha, a, b, beta, c);
-  else
-    gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+    return;
+  }
+  count(flops_fp32, m, n, k);
+  gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
 }
 
 namespace {
@@ -308,6 +326,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t 
                   int64_t stride_c) {
   if (batch == 0 || m == 0 || n == 0) return;
   make_openblas_single_threaded();
+  count(flops_fp32, batch * m, n, k);
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();

@@ -47,6 +47,14 @@ class ParameterScope {
   ParameterScope& operator=(const ParameterScope&) = delete;
 };
 
+// Floating-point operations (2 m n k per product) of every gemm and gemm_batched since the start
+// of the process, per precision the product ran in (fp32 includes what int8 leaves float32):
+// nmt-translate --stats reports them.
+struct FlopCount {
+  double fp32 = 0, bf16 = 0, int8 = 0;
+};
+FlopCount flop_count();
+
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c, Operand b_kind = Operand::transient);
 
