@@ -49,7 +49,8 @@ class DecoderState {
   // Adds an entry (undefined until set) and returns its slot, valid for the state's life.
   int add(std::string name, StateRows rows);
   // Adds a per-hypothesis buffer entry whose axis `axis` (> 0) is filled up to `position` (see
-  // Entry::buffer_axis); the model allocates it (capacity: max_length) and writes it in place.
+  // Entry::buffer_axis); the model allocates it (growing it up to max_length) and writes it in
+  // place.
   int add_buffer(std::string name, int axis);
   Var& operator[](int slot) { return entries_[static_cast<std::size_t>(slot)].value; }
   const Var& operator[](int slot) const { return entries_[static_cast<std::size_t>(slot)].value; }
@@ -69,8 +70,8 @@ class DecoderState {
 
   // The target position of the next step (the same for every row).
   int64_t position = 0;
-  // The most steps the search will take (0: unknown): buffers are allocated for that many
-  // positions at once (and grow by doubling past it).
+  // The most steps the search will take (0: unknown): buffers, which grow by doubling as the
+  // outputs get longer, never grow beyond it.
   int64_t max_length = 0;
   // Whether the caller wants the attention weights (and local-p's positions) of each step;
   // models keep them in the state only then (EncoderDecoder::last_attention). The search sets it

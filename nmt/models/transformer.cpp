@@ -56,12 +56,13 @@ Tensor embedding_table(int64_t vocab, int64_t d, Generator& init) {
 }
 
 // Makes the self-attention cache `cache` ([n, H, capacity, d_k]) hold position t: allocated at the
-// first step for the search's max_length positions (or 16 when unknown), doubled when full (the
-// filled positions copied).
+// first step for 16 positions, doubled when full (the filled positions copied), never beyond the
+// search's max_length when it is known (most outputs end far below that limit, so capacity
+// follows the actual lengths; the copies on growth cost less than one reorder).
 void ensure_capacity(Var& cache, int64_t n, int64_t heads, int64_t d_k, int64_t t, int64_t max_length) {
   if (cache.defined() && cache.dim(2) > t) return;
-  int64_t capacity = std::max<int64_t>(max_length, 16);
-  if (cache.defined()) capacity = std::max(capacity, 2 * cache.dim(2));
+  int64_t capacity = cache.defined() ? 2 * cache.dim(2) : 16;
+  if (max_length > t) capacity = std::min(capacity, max_length);
   capacity = std::max(capacity, t + 1);
   Tensor grown = Tensor::empty({n, heads, capacity, d_k});
   if (cache.defined() && t > 0) {
