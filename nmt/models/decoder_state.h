@@ -66,7 +66,7 @@ class DecoderState {
   // belongs to the same sentence as r. To drop sentences that are done the search passes fewer
   // rows: the remaining sentences' rows, whole sentences in order. Then every entry, per
   // sentence ones included, keeps only those rows.
-  void reorder(std::span<const int32_t> rows);
+  virtual void reorder(std::span<const int32_t> rows);
 
   // The target position of the next step (the same for every row).
   int64_t position = 0;

@@ -254,3 +254,11 @@ TEST_CASE("--precision int8: one line per line, batching changes nothing, the AV
   CHECK(bad.status == 2);
   CHECK(bad.err.find("--precision") != std::string::npos);
 }
+
+TEST_CASE("-m twice: an ensemble of the model with itself translates as the model") {
+  const ToolResult single = translate({"--beam", "3", "--max-length", "12"}, kInput);
+  REQUIRE_MESSAGE(single.status == 0, single.err);
+  const ToolResult both = translate({"--beam", "3", "--max-length", "12", "-m", model_path()}, kInput);
+  REQUIRE_MESSAGE(both.status == 0, both.err);
+  CHECK(both.out == single.out);
+}
