@@ -44,6 +44,7 @@
 #include "nmt/autograd/ops_loss.h"
 #include "nmt/optim/optim.h"
 #include "nmt/tensor/blas.h"
+#include "nmt/tensor/gemm_int8.h"
 #include "nmt/tensor/init.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
@@ -276,6 +277,57 @@ void bench_gemm_bf16(const Options& o) {
         .add("bf16_gflops", flop / t[1] / 1e9)
         .add("ratio_vs_fp32", t[0] / t[1])
         .add("threads", num_threads());
+  }
+}
+
+// ---- int8 GEMMs (decoding's --precision int8) -----------------------------------------------
+
+// The products of one Transformer decoding step (d 256, d_ff 1024, vocabulary 8000; 320 rows =
+// beam 5 x batch 64, and 1 row = one sentence at beam 1), a weight as B: float32 (OpenBLAS) and
+// int8 (gemm_int8.h, the weight quantised once, the activations at every call), both kernels.
+// The largest of them measures the machine's GEMM peak for the README.
+void bench_gemm_int8(const Options& o) {
+  if (!o.wants("gemm_int8")) return;
+  if (!blas::int8_supported()) {
+    JsonRecord("name", "gemm_int8").add("skipped", "this CPU has no AVX2");
+    return;
+  }
+  struct Case { const char* name; int64_t m, n, k; bool trans_b; };
+  const Case cases[] = {
+      {"self-attention qkv", 320, 768, 256, false}, {"feed-forward in", 320, 1024, 256, false},
+      {"feed-forward out", 320, 256, 1024, false},  {"output (tied, 8000 words)", 320, 8000, 256, true},
+      {"output, one sentence", 1, 8000, 256, true}, {"feed-forward in, one sentence", 1, 1024, 256, false},
+      {"large square", 1024, 1024, 1024, false},
+  };
+  Generator gen(3);
+  const blas::int8::Kernel chosen = blas::int8::kernel();
+  for (const Case& c : cases) {
+    Tensor a = random({c.m, c.k}, gen), b = random({c.k, c.n}, gen), out = Tensor::empty({c.m, c.n});
+    auto product = [&] {
+      blas::gemm(false, c.trans_b, c.m, c.n, c.k, 1.f, a.f32(), b.f32(), 0.f, out.f32(), blas::Operand::parameter);
+    };
+    std::vector<double> t;
+    {
+      blas::PrecisionScope fp32(blas::Precision::fp32);
+      t.push_back(time_calls({product}, o)[0]);
+    }
+    std::vector<blas::int8::Kernel> kernels{blas::int8::Kernel::avx2};
+    if (blas::int8::supported(blas::int8::Kernel::vnni)) kernels.insert(kernels.begin(), blas::int8::Kernel::vnni);
+    for (blas::int8::Kernel kernel : kernels) {
+      blas::int8::set_kernel(kernel);
+      blas::PrecisionScope int8(blas::Precision::int8);
+      t.push_back(time_calls({product}, o)[0]);
+    }
+    blas::int8::set_kernel(chosen);
+    const double flop = 2.0 * c.m * c.n * c.k;
+    JsonRecord r("name", "gemm_int8");
+    r.add("product", c.name)
+        .add("shape_mxnxk", std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k))
+        .add("fp32_gflops", flop / t[0] / 1e9);
+    for (std::size_t i = 0; i < kernels.size(); ++i)
+      r.add(std::string(blas::int8::kernel_name(kernels[i])) + "_gops", flop / t[i + 1] / 1e9)
+          .add(std::string("ratio_") + blas::int8::kernel_name(kernels[i]) + "_vs_fp32", t[0] / t[i + 1]);
+    r.add("threads", num_threads());
   }
 }
 
@@ -514,6 +566,7 @@ int main(int argc, char** argv) {
   try {
     bench_matmul(o);
     bench_gemm_bf16(o);
+    bench_gemm_int8(o);
     bench_fused(o);
     bench_training(o);
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,11 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "nmt/models/ensemble.h"
 #include "nmt/models/model_file.h"
 #include "nmt/search/alignment.h"
 #include "nmt/search/attention_svg.h"
 #include "nmt/search/line_reader.h"
 #include "nmt/search/translator.h"
+#include "nmt/tensor/blas.h"
 #include "nmt/tensor/threading.h"
 #include "version_option.h"
 
@@ -37,12 +40,14 @@ namespace {
 constexpr std::size_t kWindowBatches = 16;
 
 struct Settings {
-  std::string model, input, attention_svg;
+  std::vector<std::string> models;
+  std::string input, attention_svg;
   int beam = 5, batch = 32, threads = 0, n_best = 0, max_length = 0, max_source_length = 0;
   float max_length_ratio = 2.0f, alpha = 0.6f;
   int max_length_offset = 10;
   std::string normalize = "average";
-  bool alignment = false, attention = false, positions = false;
+  std::string precision = "fp32";
+  bool alignment = false, attention = false, positions = false, stats = false;
 };
 
 struct UsageError : std::runtime_error {
@@ -54,11 +59,18 @@ po::options_description describe(Settings& s) {
   o.add_options()
       ("help,h", "print this help")
       ("version", "print the version, the OpenBLAS core in use and the CPU's features")
-      ("model,m", po::value(&s.model), "model file written by nmt-train (required)")
+      ("model,m", po::value(&s.models),
+       "model file written by nmt-train (required); given several times (-m a.bin -m b.bin), an ensemble: the "
+       "same beam search over the models' averaged log-probabilities (one vocabulary required)")
       ("input,i", po::value(&s.input), "read this file instead of stdin")
       ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
       ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch")
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
+      ("stats", po::bool_switch(&s.stats),
+       "print to stderr the GEMMs' floating-point operations (per precision) and the time taken")
+      ("precision", po::value(&s.precision)->default_value("fp32"),
+       "GEMMs in fp32, bf16 (AVX512-BF16) or int8 (weights quantised per output unit at load, activations "
+       "per row on the fly; AVX512-VNNI or AVX2 kernels, NMT_INT8_KERNEL=avx2 forces the latter)")
       ("normalize", po::value(&s.normalize)->default_value("average"),
        "length normalisation of hypothesis scores: wu ((5+|Y|)^alpha/6^alpha, Wu et al. 2016), average "
        "(score / length, the mean log-probability per subword) or none")
@@ -111,10 +123,12 @@ Settings parse(int argc, char** argv, bool& help) {
     return s;
   }
   if (!stray.empty()) throw UsageError("unexpected argument '" + stray.front() + "' (the model is given with -m FILE, the input with -i FILE or on stdin)");
-  if (s.model.empty()) throw UsageError("--model (-m) is required");
+  if (s.models.empty()) throw UsageError("--model (-m) is required");
   if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
   if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");
   if (s.threads < 0) throw UsageError("--threads must not be negative");
+  if (s.precision != "fp32" && s.precision != "bf16" && s.precision != "int8")
+    throw UsageError("--precision must be fp32, bf16 or int8 (got '" + s.precision + "')");
   if (s.n_best < 0 || s.n_best > s.beam)
     throw UsageError("--n-best must be between 0 and --beam (" + std::to_string(s.beam) + "), got " +
                      std::to_string(s.n_best));
@@ -148,9 +162,36 @@ void write_svg(const std::string& dir, std::size_t line, const nmt::Translation&
   if (!file) throw std::runtime_error("cannot write attention heatmap '" + path + "': " + std::strerror(errno));
 }
 
+// The same target vocabulary: sizes, and the pieces when both files hold their vocabulary.
+bool same_vocabulary(const nmt::LoadedModel& a, const nmt::LoadedModel& b) {
+  if (a.model->config().vocab_size != b.model->config().vocab_size) return false;
+  if (!a.vocabulary || !b.vocabulary) return true;
+  if (a.vocabulary->vocab_size() != b.vocabulary->vocab_size()) return false;
+  for (int32_t id = 0; id < a.vocabulary->vocab_size(); ++id)
+    if (a.vocabulary->piece(id) != b.vocabulary->piece(id)) return false;
+  return true;
+}
+
 int run(const Settings& s) {
+  const auto started = std::chrono::steady_clock::now();
   nmt::set_num_threads(s.threads);
-  nmt::LoadedModel loaded = nmt::load_model(s.model);
+  nmt::blas::set_precision(s.precision == "int8"   ? nmt::blas::Precision::int8
+                           : s.precision == "bf16" ? nmt::blas::Precision::bf16
+                                                   : nmt::blas::Precision::fp32);
+  std::vector<nmt::LoadedModel> models;
+  for (const std::string& path : s.models) models.push_back(nmt::load_model(path));
+  nmt::LoadedModel& loaded = models.front();
+  std::unique_ptr<nmt::Ensemble> ensemble;
+  if (models.size() > 1) {
+    std::vector<nmt::EncoderDecoder*> members;
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      if (!same_vocabulary(loaded, models[i]))
+        throw std::runtime_error("ensemble: '" + s.models[i] + "' has another vocabulary than '" + s.models[0] +
+                                 "' (an ensemble needs models trained with one vocabulary)");
+      members.push_back(models[i].model.get());
+    }
+    ensemble = std::make_unique<nmt::Ensemble>(std::move(members));
+  }
   nmt::TranslatorOptions options;
   options.batch_size = s.batch;
   options.max_source_length = s.max_source_length;
@@ -161,7 +202,8 @@ int run(const Settings& s) {
   options.search.max_length_offset = s.max_length_offset;
   options.search.max_length_cap = s.max_length;
   options.search.attention = s.alignment || s.attention || s.positions || !s.attention_svg.empty();
-  nmt::Translator translator(*loaded.model, loaded.tokenizer(), options);
+  nmt::Translator translator(ensemble ? static_cast<nmt::EncoderDecoder&>(*ensemble) : *loaded.model,
+                             loaded.tokenizer(), options);
 
   if (!s.attention_svg.empty()) {
     std::error_code error;
@@ -213,6 +255,12 @@ int run(const Settings& s) {
       throw std::runtime_error(std::string("cannot write the translations: ") + std::strerror(errno));
   }
   if (fd != 0) ::close(fd);
+  if (s.stats) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const nmt::blas::FlopCount f = nmt::blas::flop_count();
+    std::fprintf(stderr, "nmt-translate: %.3f s; GEMM GFLOP fp32 %.2f, bf16 %.2f, int8 %.2f; %.1f GFLOP/s overall\n",
+                 seconds, f.fp32 / 1e9, f.bf16 / 1e9, f.int8 / 1e9, (f.fp32 + f.bf16 + f.int8) / 1e9 / seconds);
+  }
   return 0;
 }
 

@@ -1,7 +1,14 @@
 #include "nmt/layers/multi_head_attention.h"
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
+#include <vector>
+
+#include "nmt/autograd/parallel.h"
+#include "nmt/tensor/fast_math.h"
+#include "nmt/tensor/kernel_dispatch.h"
 
 namespace nmt {
 
@@ -52,16 +59,67 @@ Var MultiHeadAttention::self_attend(const Var& x, const Tensor& mask) {
   return out_(merge_heads(attention(qkv[0], qkv[1], qkv[2], mask)));
 }
 
-Var MultiHeadAttention::self_attend_step(const Var& x, KeysValues& cache) {
-  std::vector<Var> qkv = split_projection(qkv_(x), 3, heads_, d_k_);  // [N, H, 1, d_k] each
-  if (cache.keys.defined()) {
-    cache.keys = concat({cache.keys, qkv[1]}, 2);
-    cache.values = concat({cache.values, qkv[2]}, 2);
-  } else {
-    cache.keys = qkv[1];
-    cache.values = qkv[2];
+namespace {
+
+// One query of one head against positions [0, length) of its cache: softmax(q k^T / sqrt(d_k)) v,
+// as attention() computes it (the same softmax_row arithmetic: max, fast exp, one division).
+NMT_KERNEL void attend_cached(const float* q, const float* keys, const float* values, int64_t length, int64_t d_k,
+                              float scale, float* scratch, float* out) {
+  float* qs = scratch;  // the query scaled first, as attention() scales it
+  float* scores = scratch + d_k;
+  for (int64_t c = 0; c < d_k; ++c) qs[c] = q[c] * scale;
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < length; ++j) {
+    const float* k = keys + j * d_k;
+    float s = 0.f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t c = 0; c < d_k; ++c) s += qs[c] * k[c];
+    scores[j] = s;
+    m = s > m ? s : m;
   }
-  return out_(merge_heads(attention(qkv[0], cache.keys, cache.values, Tensor())));
+  float sum = 0.f;
+  for (int64_t j = 0; j < length; ++j) {
+    scores[j] = fast_math::exp_nonpositive(scores[j] - m);
+    sum += scores[j];
+  }
+  const float r = 1.f / sum;
+  for (int64_t c = 0; c < d_k; ++c) out[c] = 0.f;
+  for (int64_t j = 0; j < length; ++j) {
+    const float w = scores[j] * r;
+    const float* v = values + j * d_k;
+#pragma omp simd
+    for (int64_t c = 0; c < d_k; ++c) out[c] += w * v[c];
+  }
+}
+
+}  // namespace
+
+Var MultiHeadAttention::self_attend_step(const Var& x, Tensor& keys, Tensor& values, int64_t position) {
+  const int64_t n = x.dim(0);
+  if (x.rank() != 3 || x.dim(1) != 1 || keys.rank() != 4 || keys.dim(0) != n || keys.dim(1) != heads_ ||
+      keys.dim(3) != d_k_ || position >= keys.dim(2) || values.shape() != keys.shape())
+    shape_error("attention step", "needs x [N, 1, d] and caches [N, H, capacity > position, d_k], got", x.shape(),
+                keys.shape());
+  const Tensor qkv = qkv_(x).value();  // [N, 1, 3d]: queries, keys, values, each heads side by side
+  const int64_t capacity = keys.dim(2), d = d_model_, length = position + 1;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k_));
+  Tensor context = Tensor::empty({n, 1, d});
+  const float* in = qkv.f32();
+  float* kc = keys.f32();
+  float* vc = values.f32();
+  float* out = context.f32();
+  parallel_for(n * heads_, n * heads_ * length * d_k_ * 4, [&](int64_t i) {
+    const int64_t row = i / heads_, h = i % heads_;
+    const float* q = in + row * 3 * d + h * d_k_;
+    float* k = kc + (i * capacity) * d_k_;
+    float* v = vc + (i * capacity) * d_k_;
+    std::memcpy(k + position * d_k_, q + d, static_cast<std::size_t>(d_k_) * sizeof(float));
+    std::memcpy(v + position * d_k_, q + 2 * d, static_cast<std::size_t>(d_k_) * sizeof(float));
+    thread_local std::vector<float> scratch;
+    if (static_cast<int64_t>(scratch.size()) < length + d_k_) scratch.resize(static_cast<std::size_t>(length + d_k_));
+    attend_cached(q, k, v, length, d_k_, scale, scratch.data(), out + row * d + h * d_k_);
+  });
+  return out_(Var(std::move(context)));
 }
 
 MultiHeadAttention::KeysValues MultiHeadAttention::project_memory(const Var& memory) const {

@@ -29,9 +29,11 @@ class MultiHeadAttention {
 
   // Self-attention over x [B, T, d] -> [B, T, d].
   Var self_attend(const Var& x, const Tensor& mask);
-  // Incremental self-attention for one new position x [N, 1, d]: appends its keys and values to
-  // `cache` (empty at the first step) and attends over all positions so far.
-  Var self_attend_step(const Var& x, KeysValues& cache);
+  // Incremental self-attention for one new position x [N, 1, d]: writes its keys and values in
+  // place into position `position` of the preallocated caches `keys` and `values`
+  // ([N, H, capacity, d_k], capacity > position, positions before `position` filled by the
+  // earlier steps) and attends over positions 0..position (one fused loop per row and head).
+  Var self_attend_step(const Var& x, Tensor& keys, Tensor& values, int64_t position);
 
   // Encoder-decoder attention: the encoder output's keys and values, computed once per sentence.
   KeysValues project_memory(const Var& memory) const;

@@ -23,7 +23,36 @@ Var gather(const Var& x, const Tensor& ids) {
   return Var(std::move(out));
 }
 
+// Rows ids[k] of a float buffer x whose axis `axis` is filled up to `filled`: a new buffer of the same
+// capacity, only the filled slices copied.
+Var gather_buffer(const Var& x, const Tensor& ids, int axis, int64_t filled) {
+  const Tensor& in = x.value();
+  Shape shape = in.shape();
+  shape[0] = ids.dim(0);
+  Tensor out = Tensor::empty(shape, in.dtype());
+  int64_t outer = 1;
+  for (int a = 1; a < axis; ++a) outer *= in.dim(a);
+  const int64_t slice = in.shape().inner(axis);  // one position: the axes after `axis`
+  const int64_t block = in.dim(axis) * slice;    // one outer index: the whole capacity
+  const int64_t row = outer * block;
+  const std::size_t bytes = static_cast<std::size_t>(filled * slice) * sizeof(float);
+  const float* src = in.f32();  // buffers are float (attention caches)
+  float* dst = out.f32();
+  for (int64_t k = 0; k < ids.dim(0); ++k) {
+    const int64_t from = static_cast<int64_t>(ids.i32()[k]);
+    for (int64_t o = 0; o < outer; ++o) std::memcpy(dst + k * row + o * block, src + from * row + o * block, bytes);
+  }
+  return Var(std::move(out));
+}
+
 }  // namespace
+
+int DecoderState::add_buffer(std::string name, int axis) {
+  if (axis < 1) throw std::logic_error("decoder state: buffer '" + name + "' needs an axis after the rows");
+  const int slot = add(std::move(name), StateRows::per_hypothesis);
+  entries_.back().buffer_axis = axis;
+  return slot;
+}
 
 int DecoderState::add(std::string name, StateRows rows) {
   if (find(name)) throw std::logic_error("decoder state: two entries named '" + name + "'");
@@ -61,7 +90,7 @@ void DecoderState::reorder(std::span<const int32_t> rows) {
     if (!e.value.defined()) continue;
     // Rows that stay within their sentence leave a per-sentence entry as it is.
     if (e.rows == StateRows::per_sentence && e.value.dim(0) == n) continue;
-    e.value = gather(e.value, index);
+    e.value = e.buffer_axis > 0 ? gather_buffer(e.value, index, e.buffer_axis, position) : gather(e.value, index);
   }
 }
 

@@ -37,6 +37,10 @@ class DecoderState {
     std::string name;
     StateRows rows;
     Var value;  // [N, ...] f32 or i32; undefined until the model sets it (e.g. caches before step 1)
+    // A buffer preallocated along this axis (> 0; -1: none): only its first `position` slices
+    // are filled (a self-attention cache written in place, one position per step), and reorder
+    // copies only those.
+    int buffer_axis = -1;
   };
 
   DecoderState() = default;
@@ -44,6 +48,10 @@ class DecoderState {
 
   // Adds an entry (undefined until set) and returns its slot, valid for the state's life.
   int add(std::string name, StateRows rows);
+  // Adds a per-hypothesis buffer entry whose axis `axis` (> 0) is filled up to `position` (see
+  // Entry::buffer_axis); the model allocates it (growing it up to max_length) and writes it in
+  // place.
+  int add_buffer(std::string name, int axis);
   Var& operator[](int slot) { return entries_[static_cast<std::size_t>(slot)].value; }
   const Var& operator[](int slot) const { return entries_[static_cast<std::size_t>(slot)].value; }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -58,10 +66,13 @@ class DecoderState {
   // belongs to the same sentence as r. To drop sentences that are done the search passes fewer
   // rows: the remaining sentences' rows, whole sentences in order. Then every entry, per
   // sentence ones included, keeps only those rows.
-  void reorder(std::span<const int32_t> rows);
+  virtual void reorder(std::span<const int32_t> rows);
 
   // The target position of the next step (the same for every row).
   int64_t position = 0;
+  // The most steps the search will take (0: unknown): buffers, which grow by doubling as the
+  // outputs get longer, never grow beyond it.
+  int64_t max_length = 0;
   // Whether the caller wants the attention weights (and local-p's positions) of each step;
   // models keep them in the state only then (EncoderDecoder::last_attention). The search sets it
   // when SearchOptions::attention asks for alignments or heatmaps.

@@ -1,7 +1,9 @@
 #include "nmt/models/transformer.h"
 #include "nmt/models/model_registry.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "nmt/layers/attention_scores.h"
@@ -23,7 +25,7 @@ Tensor causal_mask(int64_t length) {
 namespace {
 
 // The decoder state's entries, per decoder layer: the self-attention cache (keys and values of
-// the prefix, [N, H, t, d_k]), the encoder output's keys and values ([N, H, S, d_k]) and, when
+// the prefix, buffers [N, H, capacity, d_k] written in place, the first t positions filled), the encoder output's keys and values ([N, H, S, d_k]) and, when
 // asked for, the last step's encoder-decoder attention ([N, H, 1, S]).
 struct TransformerState : DecoderState {
   struct Layer {
@@ -36,8 +38,7 @@ struct TransformerState : DecoderState {
     source_mask = add("source_mask", StateRows::per_sentence);
     for (std::size_t l = 0; l < decoder_layers; ++l) {
       const std::string p = "decoder." + std::to_string(l) + ".";
-      layers.push_back({add(p + "self_keys", StateRows::per_hypothesis),
-                        add(p + "self_values", StateRows::per_hypothesis),
+      layers.push_back({add_buffer(p + "self_keys", 2), add_buffer(p + "self_values", 2),
                         add(p + "memory_keys", StateRows::per_sentence),
                         add(p + "memory_values", StateRows::per_sentence),
                         add(p + "attention", StateRows::per_hypothesis)});
@@ -53,6 +54,26 @@ Tensor embedding_table(int64_t vocab, int64_t d, Generator& init) {
   Tensor table = init::normal({vocab, d}, 0.f, 1.f / std::sqrt(static_cast<float>(d)), init);
   for (int64_t j = 0; j < d; ++j) table.f32()[text::kPadId * d + j] = 0.f;
   return table;
+}
+
+// Makes the self-attention cache `cache` ([n, H, capacity, d_k]) hold position t: allocated at the
+// first step for 16 positions, doubled when full (the filled positions copied), never beyond the
+// search's max_length when it is known (most outputs end far below that limit, so capacity
+// follows the actual lengths; the copies on growth cost less than one reorder).
+void ensure_capacity(Var& cache, int64_t n, int64_t heads, int64_t d_k, int64_t t, int64_t max_length) {
+  if (cache.defined() && cache.dim(2) > t) return;
+  int64_t capacity = cache.defined() ? 2 * cache.dim(2) : 16;
+  if (max_length > t) capacity = std::min(capacity, max_length);
+  capacity = std::max(capacity, t + 1);
+  Tensor grown = Tensor::empty({n, heads, capacity, d_k});
+  if (cache.defined() && t > 0) {
+    const Tensor& old = cache.value();
+    const int64_t old_capacity = old.dim(2);
+    for (int64_t i = 0; i < n * heads; ++i)
+      std::memcpy(grown.f32() + i * capacity * d_k, old.f32() + i * old_capacity * d_k,
+                  static_cast<std::size_t>(t * d_k) * sizeof(float));
+  }
+  cache = Var(std::move(grown));
 }
 
 }  // namespace
@@ -135,14 +156,16 @@ Tensor Transformer::step(DecoderState& base, const Tensor& previous_tokens) {
   const int64_t n = previous_tokens.dim(0);
   const Tensor& source_mask = state[state.source_mask].value();
   Var y = embed(target_embedding_, previous_tokens.reshape({n, 1}), state.position, false);
+  const int64_t t = state.position;
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
     const TransformerState::Layer& slots = state.layers[l];
-    MultiHeadAttention::KeysValues cache{state[slots.self_keys], state[slots.self_values]};
+    Var& keys = state[slots.self_keys];
+    Var& values = state[slots.self_values];
+    ensure_capacity(keys, n, config_.heads, config_.d_model / config_.heads, t, state.max_length);
+    ensure_capacity(values, n, config_.heads, config_.d_model / config_.heads, t, state.max_length);
     Tensor weights;
-    y = decoder_[l].step(y, cache, {state[slots.memory_keys], state[slots.memory_values]}, source_mask,
-                         state.keep_attention ? &weights : nullptr);
-    state[slots.self_keys] = std::move(cache.keys);
-    state[slots.self_values] = std::move(cache.values);
+    y = decoder_[l].step(y, keys.mutable_value(), values.mutable_value(), t, {state[slots.memory_keys], state[slots.memory_values]},
+                         source_mask, state.keep_attention ? &weights : nullptr);
     if (state.keep_attention) state[slots.attention] = Var(std::move(weights));
   }
   if (config_.pre_norm) y = decoder_norm_(y);

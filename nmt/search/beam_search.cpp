@@ -91,6 +91,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
   state->keep_attention = options.attention;
+  state->max_length = max_steps;
   SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);
 
   // The model's state holds the sentences not yet done: slot i is sentence active[i], its rows

@@ -36,6 +36,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, 1);
   state->keep_attention = greedy.attention;
+  state->max_length = max_steps;
   SearchHistory history(B, max_steps, greedy.attention ? batch.width() : 0);
   // State row i is sentence active[i] (sentences that are done are dropped from the state, see
   // SearchOptions::drop_finished); a row's parent is always itself.

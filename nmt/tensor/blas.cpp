@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
 #include "nmt/tensor/gemm_bf16.h"
+#include "nmt/tensor/gemm_int8.h"
 #include "nmt/tensor/kernel_dispatch.h"
 
 extern "C" void openblas_set_num_threads(int);
@@ -170,14 +174,73 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   }
 }
 
+// int8 copies of weights (Operand::parameter), made at first use while the precision is int8
+// and dropped when it changes. A copy is known by the weight's address and shape, and a sample
+// of its values checked at every use: a weight freed and another allocated at the same place
+// is quantised anew.
+struct QuantizedWeight {
+  const float* data = nullptr;
+  bool trans = false;
+  int64_t k = 0, n = 0;
+  std::vector<float> sample;
+  int8::PackedB packed;
+};
+std::mutex quantized_mutex;
+std::vector<std::unique_ptr<QuantizedWeight>> quantized_weights;
+
+std::vector<float> sample_of(const float* b, int64_t count) {
+  std::vector<float> s;
+  const int64_t step = std::max<int64_t>(1, count / 61);
+  for (int64_t i = 0; i < count; i += step) s.push_back(b[i]);
+  s.push_back(b[count - 1]);
+  return s;
+}
+
+const int8::PackedB& quantized(bool trans_b, int64_t k, int64_t n, const float* b) {
+  std::lock_guard<std::mutex> lock(quantized_mutex);
+  const std::vector<float> sample = sample_of(b, k * n);
+  for (auto& q : quantized_weights)
+    if (q->data == b && q->trans == trans_b && q->k == k && q->n == n) {
+      if (std::memcmp(q->sample.data(), sample.data(), sample.size() * sizeof(float)) != 0) {
+        int8::quantize_b(trans_b, k, n, b, trans_b ? k : n, q->packed);
+        q->sample = sample;
+      }
+      return q->packed;
+    }
+  auto q = std::make_unique<QuantizedWeight>();
+  q->data = b;
+  q->trans = trans_b;
+  q->k = k;
+  q->n = n;
+  q->sample = sample;
+  int8::quantize_b(trans_b, k, n, b, trans_b ? k : n, q->packed);
+  quantized_weights.push_back(std::move(q));
+  return quantized_weights.back()->packed;
+}
+
+void gemm_int8(bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b, float beta,
+               float* c) {
+  const int8::PackedB& packed = quantized(trans_b, k, n, b);
+  thread_local int8::QuantizedA qa;
+  int8::quantize_a(m, k, a, k, qa);
+  int8::gemm(qa, packed, alpha, beta, c, n);
+}
+
 }  // namespace
 
 bool bf16_supported() { return bf16::supported(); }
+bool int8_supported() { return int8::supported(); }
 
 void set_precision(Precision precision) {
   if (precision == Precision::bf16 && !bf16::supported())
     throw std::runtime_error("bf16 GEMMs need a CPU with AVX512-BF16 (Intel Cooper Lake or Sapphire Rapids, "
                              "AMD Zen 4 or later); this one lacks it: use fp32");
+  if (precision == Precision::int8 && !int8::supported())
+    throw std::runtime_error("int8 GEMMs need a CPU with AVX2 (or AVX512-VNNI); this one lacks it: use fp32");
+  if (precision != current_precision.load()) {
+    std::lock_guard<std::mutex> lock(quantized_mutex);
+    quantized_weights.clear();
+  }
   current_precision.store(precision);
 }
 
@@ -190,15 +253,36 @@ ParameterScope::~ParameterScope() {
     for (ParameterCopy& copy : parameter_copies.copies) copy.valid = false;
 }
 
+namespace {
+std::atomic<int64_t> flops_fp32{0}, flops_bf16{0}, flops_int8{0};
+void count(std::atomic<int64_t>& counter, int64_t m, int64_t n, int64_t k) {
+  counter.fetch_add(2 * m * n * k, std::memory_order_relaxed);
+}
+}  // namespace
+
+FlopCount flop_count() {
+  return {static_cast<double>(flops_fp32.load()), static_cast<double>(flops_bf16.load()),
+          static_cast<double>(flops_int8.load())};
+}
+
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           const float* b, float beta, float* c, Operand b_kind) {
   if (m == 0 || n == 0) return;
   make_openblas_single_threaded();
   // A product with a few columns (local attention's v_p, N = 1) would fill a 48-column tile.
-  if (precision() == Precision::bf16 && n >= 16)
+  const Precision p = precision();
+  if (p == Precision::bf16 && n >= 16) {
+    count(flops_bf16, m, n, k);
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, b_kind);
-  else
-    gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+    return;
+  }
+  if (p == Precision::int8 && b_kind == Operand::parameter && !trans_a && k > 0) {
+    count(flops_int8, m, n, k);
+    gemm_int8(trans_b, m, n, k, alpha, a, b, beta, c);
+    return;
+  }
+  count(flops_fp32, m, n, k);
+  gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
 }
 
 namespace {
@@ -242,6 +326,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t 
                   int64_t stride_c) {
   if (batch == 0 || m == 0 || n == 0) return;
   make_openblas_single_threaded();
+  count(flops_fp32, batch * m, n, k);
   const int64_t lda = trans_a ? m : k;
   const int64_t ldb = trans_b ? k : n;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();

@@ -9,11 +9,15 @@ namespace nmt::blas {
 
 // What gemm multiplies in: float32 (OpenBLAS; the default) or bfloat16 with float32 sums
 // (training's `gemm-precision = bf16`; needs AVX512-BF16; products with fewer than 16 columns,
-// and gemm_batched's, stay float32). One setting for the process.
-enum class Precision { fp32, bf16 };
+// and gemm_batched's, stay float32), or int8 (decoding's `--precision int8`, gemm_int8.h: only
+// products with a parameter as B and A not transposed - the layers' weights - go int8, each
+// weight quantised once and kept until the precision changes; everything else stays float32).
+// One setting for the process.
+enum class Precision { fp32, bf16, int8 };
 void set_precision(Precision precision);  // throws std::runtime_error if the CPU can't do bf16
 Precision precision();
 bool bf16_supported();
+bool int8_supported();
 
 // Sets the precision for its lifetime, then restores the one before.
 class PrecisionScope {
@@ -42,6 +46,14 @@ class ParameterScope {
   ParameterScope(const ParameterScope&) = delete;
   ParameterScope& operator=(const ParameterScope&) = delete;
 };
+
+// Floating-point operations (2 m n k per product) of every gemm and gemm_batched since the start
+// of the process, per precision the product ran in (fp32 includes what int8 leaves float32):
+// nmt-translate --stats reports them.
+struct FlopCount {
+  double fp32 = 0, bf16 = 0, int8 = 0;
+};
+FlopCount flop_count();
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c, Operand b_kind = Operand::transient);

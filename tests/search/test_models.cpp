@@ -8,8 +8,10 @@
 #include <cmath>
 #include <numeric>
 
+#include "nmt/models/ensemble.h"
 #include "nmt/models/model_registry.h"
 #include "nmt/search/search.h"
+#include "nmt/tensor/blas.h"
 #include "tokenizer/special_ids.h"
 
 using namespace nmt;
@@ -116,4 +118,82 @@ TEST_CASE("every model: batch-independent results, greedy == beam 1, attention o
       CHECK(greedy[b].best().score == doctest::Approx(beam1[b].best().score).epsilon(1e-6));
     }
   }
+}
+
+TEST_CASE("transformer in int8: batch-independent results, each step's log-probabilities close to float32") {
+  if (!blas::int8_supported()) return;
+  Generator init(3);
+  ModelConfig config = tiny("transformer");
+  config.d_model = 32;  // K a multiple of neither 16 nor 64 in the feed-forward
+  config.d_ff = 72;
+  std::unique_ptr<EncoderDecoder> model = build_model(config, init);
+  const auto sources = sentences();
+  SearchOptions o;
+  o.beam = 3;
+  o.max_length_ratio = 1.0f;
+  o.max_length_offset = 1;
+  // float32 log-probabilities of the first steps, for the comparison below
+  const Tensor source = Tensor::from_ids({1, 4}, std::vector<int32_t>{5, 9, 13, text::kEosId});
+  std::vector<Tensor> fp32_steps;
+  {
+    auto state = model->start(source, 1);
+    for (int t = 0; t < 3; ++t)
+      fp32_steps.push_back(model->step(*state, Tensor::from_ids({1}, std::vector<int32_t>{t == 0 ? text::kBosId : 4 + t})).clone());
+  }
+  blas::PrecisionScope int8(blas::Precision::int8);
+  for (int beam : {1, 3}) {
+    CAPTURE(beam);
+    o.beam = beam;
+    const auto batched = search(*model, sources, o);
+    for (std::size_t b = 0; b < sources.size(); ++b) {
+      const auto alone = search(*model, std::vector<std::vector<int32_t>>{sources[b]}, o);
+      CHECK(alone[0].best().tokens == batched[b].best().tokens);
+      CHECK(alone[0].best().score == doctest::Approx(batched[b].best().score).epsilon(1e-5));  // as for float32
+    }
+  }
+  auto state = model->start(source, 1);
+  for (int t = 0; t < 3; ++t) {
+    const Tensor got = model->step(*state, Tensor::from_ids({1}, std::vector<int32_t>{t == 0 ? text::kBosId : 4 + t}));
+    for (int64_t v = 0; v < got.numel(); ++v) CHECK(got.f32()[v] == doctest::Approx(fp32_steps[t].f32()[v]).epsilon(0.05));
+  }
+}
+
+TEST_CASE("ensemble: a model with itself translates as the model; one vocabulary required") {
+  Generator init(3), other_init(4);
+  const ModelConfig config = tiny("transformer");
+  std::unique_ptr<EncoderDecoder> model = build_model(config, init);
+  std::unique_ptr<EncoderDecoder> other = build_model(config, other_init);
+  const auto sources = sentences();
+  SearchOptions o;
+  o.beam = 3;
+  o.n_best = 2;
+  o.max_length_ratio = 1.0f;
+  o.max_length_offset = 1;
+  const auto alone = search(*model, sources, o);
+  Ensemble twice({model.get(), model.get()});
+  const auto doubled = search(twice, sources, o);
+  for (std::size_t b = 0; b < sources.size(); ++b)
+    for (std::size_t i = 0; i < alone[b].hypotheses.size(); ++i) {
+      CHECK(doubled[b].hypotheses[i].tokens == alone[b].hypotheses[i].tokens);
+      CHECK(doubled[b].hypotheses[i].score == alone[b].hypotheses[i].score);  // (a + a) / 2 == a exactly
+    }
+  // two different models: each step is the mean of theirs
+  Ensemble pair({model.get(), other.get()});
+  const Tensor source = Tensor::from_ids({1, 3}, std::vector<int32_t>{5, 9, text::kEosId});
+  auto s = pair.start(source, 1);
+  auto sa = model->start(source, 1);
+  auto sb = other->start(source, 1);
+  const Tensor bos = Tensor::from_ids({1}, std::vector<int32_t>{text::kBosId});
+  const Tensor mean = pair.step(*s, bos), a = model->step(*sa, bos), b = other->step(*sb, bos);
+  for (int64_t v = 0; v < mean.numel(); ++v) CHECK(mean.f32()[v] == doctest::Approx((a.f32()[v] + b.f32()[v]) / 2));
+  // an RNN and a Transformer with one vocabulary ensemble as well (beam search with reordering)
+  std::unique_ptr<EncoderDecoder> rnn = build_model(tiny("luong"), other_init);
+  Ensemble mixed({model.get(), rnn.get()});
+  const auto mixed_result = search(mixed, sources, o);
+  CHECK(mixed_result.size() == sources.size());
+  ModelConfig bigger = config;
+  bigger.vocab_size = 41;
+  std::unique_ptr<EncoderDecoder> other_vocabulary = build_model(bigger, other_init);
+  CHECK_THROWS_WITH_AS(Ensemble({model.get(), other_vocabulary.get()}), doctest::Contains("one vocabulary"),
+                       std::invalid_argument);
 }

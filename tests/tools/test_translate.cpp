@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -232,4 +233,32 @@ TEST_CASE("errors name what is wrong and exit non-zero") {
   r = run_tool({kTool, "--help"}, "");
   CHECK(r.status == 0);
   CHECK(r.out.find("--attention-svg") != std::string::npos);
+}
+
+TEST_CASE("--precision int8: one line per line, batching changes nothing, the AVX2 kernel translates alike") {
+  const ToolResult r = translate({"--beam", "3", "--max-length", "12", "--precision", "int8", "--stats"}, kInput);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[1].empty());
+  CHECK_FALSE(lines[0].empty());
+  CHECK(r.err.find("int8") != std::string::npos);  // --stats: the int8 GFLOP
+  const ToolResult one = translate({"--beam", "3", "--max-length", "12", "--precision", "int8", "--batch", "1"}, kInput);
+  CHECK(one.out == r.out);
+  // the kernels compute the same integers: a CPU without VNNI translates the same
+  ::setenv("NMT_INT8_KERNEL", "avx2", 1);
+  const ToolResult avx2 = translate({"--beam", "3", "--max-length", "12", "--precision", "int8"}, kInput);
+  ::unsetenv("NMT_INT8_KERNEL");
+  CHECK(avx2.out == r.out);
+  const ToolResult bad = translate({"--precision", "int4"}, "");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--precision") != std::string::npos);
+}
+
+TEST_CASE("-m twice: an ensemble of the model with itself translates as the model") {
+  const ToolResult single = translate({"--beam", "3", "--max-length", "12"}, kInput);
+  REQUIRE_MESSAGE(single.status == 0, single.err);
+  const ToolResult both = translate({"--beam", "3", "--max-length", "12", "-m", model_path()}, kInput);
+  REQUIRE_MESSAGE(both.status == 0, both.err);
+  CHECK(both.out == single.out);
 }
