@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config libopenblas-openmp-dev libboost-program-options-dev
           libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev
-          dpkg-dev file)  # dpkg-dev, file: cpack -G DEB (dpkg-shlibdeps)
+          dpkg-dev file  # dpkg-dev, file: cpack -G DEB (dpkg-shlibdeps)
+          openmpi-bin libopenmpi-dev)  # optional: data-parallel nmt-train under mpirun (README)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
