@@ -159,8 +159,11 @@ double parameter_difference(const fs::path& a, const fs::path& b) {
   return diff / std::max(scale, 1e-30);
 }
 
-// float32 sums in another order, through 50 Adam updates.
-constexpr double kParameterTolerance = 1e-3;
+// float32 sums in another order, through 50 Adam updates. Adam divides by sqrt(v) + eps: a weight
+// whose gradient is at rounding-noise level (an embedding row barely used) moves by up to +-lr per
+// update whichever way the noise falls, so differences of a few lr (0.002) appear although every
+// batch, loss and validation score agree (measured: 0.0044 of the largest weight after 50 updates).
+constexpr double kParameterTolerance = 1e-2;
 
 void check_same_run(const fs::path& reference, const fs::path& other, int64_t from = 1) {
   const Log a = read_log(reference), b = read_log(other);
@@ -179,7 +182,7 @@ void check_same_run(const fs::path& reference, const fs::path& other, int64_t fr
     CHECK(scores.first == doctest::Approx(a.valid.at(update).first).epsilon(1e-4));
     CHECK(scores.second == doctest::Approx(a.valid.at(update).second).epsilon(1e-6));
   }
-  const double d = parameter_difference(reference / "checkpoint-50.bin", other / "checkpoint-50.bin");
+  const double d = parameter_difference(reference / "checkpoint-00000050.bin", other / "checkpoint-00000050.bin");
   MESSAGE("largest parameter difference (relative): " << d);
   CHECK(d < kParameterTolerance);
 }
@@ -226,7 +229,7 @@ TEST_CASE("stopped at update 20 with 2 ranks, resumed with 1 or with 2: the unin
   Result r = run(plus(mpirun(2), tiny(stopped, 1, 20)));
   INFO(r.err);
   REQUIRE(r.status == 0);
-  REQUIRE(fs::exists(stopped / "checkpoint-20.bin"));
+  REQUIRE(fs::exists(stopped / "checkpoint-00000020.bin"));
   const fs::path with_one = fresh("resumed-1"), with_two = fresh("resumed-2");
   for (const fs::path& d : {with_one, with_two}) fs::copy(stopped, d, fs::copy_options::recursive);
 
