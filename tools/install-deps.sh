@@ -6,6 +6,7 @@ packages=(cmake g++ make pkg-config libopenblas-openmp-dev libboost-program-opti
           libboost-serialization-dev libsentencepiece-dev sentencepiece libicu-dev doctest-dev
           dpkg-dev file   # dpkg-dev, file: cpack -G DEB (dpkg-shlibdeps)
           libcpp-httplib-dev nlohmann-json3-dev   # nmt-serve
+          openmpi-bin libopenmpi-dev   # data-parallel nmt-train under mpirun (README)
           chromium)  # nmt-serve's browser test, with node + npm (puppeteer-core, cached in build/)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 #include "nmt/autograd/var.h"
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <new>
 #include <stdexcept>
 #include <vector>
@@ -77,8 +79,11 @@ struct Tape {
   Tape() { nodes.reserve(1 << 16); }
 };
 thread_local Tape tape;
+thread_local BackwardObserver* observer = nullptr;
 bool g_detect_anomaly = false;
 }  // namespace
+
+BackwardObserver* set_backward_observer(BackwardObserver* o) { return std::exchange(observer, o); }
 
 bool grad_enabled() { return tape.grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(tape.grad_enabled) { tape.grad_enabled = false; }
@@ -205,8 +210,29 @@ void Var::backward(const Tensor& grad_output) const {
   }
   node_->grad = grad_output;  // shared, not copied: backward functions only read a node's grad
 
+  // With an observer: (tape index of the earliest reader, parameter), latest first, so that the
+  // reverse walk below meets them in order.
+  std::vector<std::pair<std::size_t, Node*>> ready_at;
+  if (observer) {
+    std::unordered_set<Node*> seen;
+    for (std::size_t i = 0; i < tape.nodes.size(); ++i) {
+      const Node& node = *tape.nodes[i];
+      for (int j = 0; j < node.input_count; ++j) {
+        Node* in = node.input(j);
+        if (in && in->is_parameter && seen.insert(in).second) ready_at.emplace_back(i, in);
+      }
+    }
+    std::reverse(ready_at.begin(), ready_at.end());
+  }
+  std::size_t next_ready = 0;
+
   for (std::size_t i = tape.nodes.size(); i-- > 0;) {
     Node& node = *tape.nodes[i];
+    if (observer) {
+      while (next_ready < ready_at.size() && ready_at[next_ready].first > i)
+        observer->gradient_ready(ready_at[next_ready++].second);
+      observer->poll();
+    }
     if (!node.grad.defined() || node.backward == nullptr) continue;
     node.backward(node);
     if (g_detect_anomaly) check_finite(node);
@@ -217,6 +243,8 @@ void Var::backward(const Tensor& grad_output) const {
     node.clear_record();
     release_inputs(node);
   }
+  if (observer)
+    while (next_ready < ready_at.size()) observer->gradient_ready(ready_at[next_ready++].second);
   clear_tape();
 }
 

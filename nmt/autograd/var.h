@@ -218,6 +218,21 @@ std::size_t tape_size();
 void set_detect_anomaly(bool on);
 bool detect_anomaly();
 
+// Watches backward() on this thread (data-parallel training: nmt/train/distributed.h). Before
+// walking the tape, backward() finds for every parameter the earliest node that reads it; once
+// the walk has passed that node nothing adds to the parameter's gradient any more, and
+// gradient_ready() says so (once per parameter the tape uses, in the order their gradients
+// become final). poll() is called between nodes, so that communication started for ready
+// gradients progresses while the rest of the backward pass computes. Costs nothing when unset.
+class BackwardObserver {
+ public:
+  virtual ~BackwardObserver() = default;
+  virtual void gradient_ready(Node* parameter) = 0;
+  virtual void poll() {}
+};
+// Sets the observer of this thread's backward passes (nullptr: none); returns the previous one.
+BackwardObserver* set_backward_observer(BackwardObserver* observer);
+
 // Throws std::invalid_argument("<op>: <message> <shape a> and <shape b>").
 [[noreturn]] void shape_error(const char* op, const std::string& what, const Shape& a, const Shape& b);
 [[noreturn]] void shape_error(const char* op, const std::string& what, const Shape& a);

@@ -302,6 +302,11 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.threads = static_cast<int>(parse_integer("threads", v, 0)); });
+  add("training", "allreduce-bucket-mb", std::to_string(d.allreduce_bucket_mb),
+      "under mpirun: gradient megabytes per all-reduce bucket (started during the backward pass)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.allreduce_bucket_mb = static_cast<int>(parse_integer("allreduce-bucket-mb", v, 1)); });
   add("training", "gemm-precision", d.gemm_precision,
       "fp32 | bf16: bf16 rounds the GEMMs' inputs to bfloat16 (float32 sums and weights; about twice the "
       "GEMM speed; needs AVX512-BF16)",

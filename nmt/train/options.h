@@ -51,6 +51,7 @@ struct TrainerOptions {
   float clip_norm = 0.f;  // 0 = off
   uint64_t seed = 1;
   int threads = 0;        // 0 = all cores
+  int allreduce_bucket_mb = 4;  // data-parallel training (mpirun): gradient all-reduce bucket size
   std::string gemm_precision = "fp32";  // fp32 | bf16 (bfloat16 GEMM inputs, float32 sums and weights)
   int64_t max_updates = 0;
   int64_t max_epochs = 0;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "corpora/batcher.h"
 #include "nmt/autograd/ops.h"
@@ -25,6 +27,7 @@
 #include "nmt/tensor/blas.h"
 #include "nmt/tensor/memory_pool.h"
 #include "nmt/tensor/threading.h"
+#include "nmt/train/distributed.h"
 #include "nmt/train/file_fingerprint.h"
 #include "nmt/train/progress.h"
 #include "nmt/train/run_directory.h"
@@ -61,12 +64,35 @@ std::string config_json(const std::map<std::string, std::string>& values) {
   return s + "}";
 }
 
+// Rank 0 writes; the other ranks of a data-parallel job say nothing.
+std::ostream& null_stream() {
+  static std::ostream null(nullptr);
+  return null;
+}
+
+uint64_t mix64(uint64_t x) {  // splitmix64's finaliser
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// A 40-bit fingerprint of batch `index` of an update: sums of them over batches and ranks are
+// exact in a double, and equal only when the same batches were trained in the same places.
+double batch_fingerprint(const corpora::Batch& b, std::size_t index) {
+  uint64_t h = mix64(index + 1);
+  for (int32_t id : b.source) h = mix64(h ^ static_cast<uint32_t>(id));
+  for (int32_t id : b.target_output) h = mix64(h ^ static_cast<uint32_t>(id) ^ 0x5555);
+  return static_cast<double>(h >> 24);
+}
+
 // Everything one run() holds.
 class Run {
  public:
   Run(const TrainerOptions& options, std::ostream& out, std::atomic<bool>& stop_requested,
       std::function<void(int64_t)>& on_update, std::unique_ptr<EncoderDecoder>& model)
-      : o_(options), out_(out), stop_requested_(stop_requested), on_update_(on_update), model_(model) {}
+      : o_(options), comm_(communicator()), out_(comm_.rank() == 0 ? out : null_stream()),
+        stop_requested_(stop_requested), on_update_(on_update), model_(model) {}
 
   TrainingResult go();
 
@@ -85,7 +111,11 @@ class Run {
   double eta_seconds() const;
   void log_json(const JsonLine& line);
 
+  bool leader() const { return comm_.rank() == 0; }
+  void check_parameters_agree();
+
   const TrainerOptions& o_;
+  Communicator& comm_;
   std::ostream& out_;
   std::atomic<bool>& stop_requested_;
   std::function<void(int64_t)>& on_update_;
@@ -112,9 +142,17 @@ class Run {
   std::string last_checkpoint_path_;
   bool epochs_done_ = false;
   bool early_stop_ = false;
+  // Data-parallel training (comm_.size() > 1).
+  std::unique_ptr<GradientReducer> reducer_;
+  double blocking_allreduce_s_ = 0;      // one all-reduce of the whole gradient, nothing to hide it
+  ReduceTimings reduce_meter_;           // sums since the last progress line
+  int agreed_signal_ = 0;                // the stop conditions all ranks agreed on after an update
+  bool agreed_stop_request_ = false, agreed_out_of_time_ = false;
+  double batch_digest_ = 0;              // of the last update, over all ranks
 };
 
 void Run::log_json(const JsonLine& line) {
+  if (!log_.is_open()) return;
   log_ << line.str() << '\n';
   log_.flush();
 }
@@ -145,26 +183,39 @@ std::string Run::restore_checkpoint(const fs::path& path, text::NormalizerSettin
 }
 
 void Run::prepare() {
-  if (o_.threads > 0) set_num_threads(o_.threads);
+  if (o_.threads > 0) {
+    set_num_threads(o_.threads);
+  } else if (comm_.size() > 1 && !std::getenv("OMP_NUM_THREADS")) {  // share the machine's cores
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    set_num_threads(std::max(1, cores / std::max(1, comm_.local_size())));
+  }
   if (o_.gemm_precision == "bf16" && !blas::bf16_supported())
     throw std::runtime_error("--gemm-precision bf16 needs a CPU with AVX512-BF16 (Intel Cooper Lake or "
                              "Sapphire Rapids, AMD Zen 4 or later); this one lacks it: use fp32");
   dir_ = o_.model_dir;
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (!fs::is_directory(dir_)) throw std::runtime_error("--model-dir: cannot create '" + dir_.string() + "'");
-  lock_ = std::make_unique<RunDirectoryLock>(dir_);  // one run per folder, until this process ends
-  if (const int removed = remove_stale_temporary_files(dir_))
-    out_ << "removed " << removed << " unfinished temporary file(s) of a killed run from " << dir_.string() << std::endl;
-  const fs::path log_path = dir_ / "log.jsonl";
-  log_.open(log_path, std::ios::app);
-  if (!log_) throw std::runtime_error("--model-dir: cannot write '" + log_path.string() + "'");
+  if (leader()) {  // rank 0 alone writes the folder
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (!fs::is_directory(dir_)) throw std::runtime_error("--model-dir: cannot create '" + dir_.string() + "'");
+    lock_ = std::make_unique<RunDirectoryLock>(dir_);  // one run per folder, until this process ends
+    if (const int removed = remove_stale_temporary_files(dir_))
+      out_ << "removed " << removed << " unfinished temporary file(s) of a killed run from " << dir_.string()
+           << std::endl;
+    const fs::path log_path = dir_ / "log.jsonl";
+    log_.open(log_path, std::ios::app);
+    if (!log_) throw std::runtime_error("--model-dir: cannot write '" + log_path.string() + "'");
+  }
+  if (comm_.size() > 1) out_ << "data-parallel training: " << comm_.describe() << std::endl;
 
   // Where the vocabulary and the weights come from.
   std::shared_ptr<const text::SubwordModel> vocabulary;
   text::NormalizerSettings normalization{o_.normalization};
   std::string restored_from;
-  if (o_.resume) {
+  if (o_.resume && !leader()) {  // the checkpoint rank 0 chose (the folder is shared)
+    std::string path;
+    comm_.broadcast(path, 0);
+    restored_from = restore_checkpoint(path, normalization, vocabulary);
+  } else if (o_.resume) {
     auto checkpoints = list_checkpoints(dir_);
     if (checkpoints.empty())
       throw std::runtime_error("--resume: no checkpoint-*.bin in '" + dir_.string() + "' to resume from");
@@ -179,7 +230,8 @@ void Run::prepare() {
         model_.reset();
       }
     }
-  } else if (!list_checkpoints(dir_).empty()) {
+    if (comm_.size() > 1) comm_.broadcast(restored_from, 0);
+  } else if (leader() && !list_checkpoints(dir_).empty()) {
     throw std::runtime_error("--model-dir '" + dir_.string() +
                              "' already holds checkpoints: use --resume to continue that run, or another --model-dir");
   }
@@ -193,8 +245,16 @@ void Run::prepare() {
     if (!o_.vocabulary.empty()) {
       vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::load(o_.vocabulary));
       out_ << "vocabulary: " << o_.vocabulary << " (" << vocabulary->vocab_size() << " pieces)" << std::endl;
-    } else {
-      vocabulary = train_joint_vocabulary(o_, out_);
+    } else {  // rank 0 trains (and saves) it, the others receive it
+      std::string bytes;
+      if (leader()) {
+        vocabulary = train_joint_vocabulary(o_, out_);
+        if (comm_.size() > 1) bytes = vocabulary->to_bytes();
+      }
+      if (comm_.size() > 1) {
+        comm_.broadcast(bytes, 0);
+        if (!leader()) vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::from_bytes(bytes));
+      }
     }
   }
 
@@ -215,6 +275,17 @@ void Run::prepare() {
     }
   }
   parameters_ = model_->parameters().all();
+  if (comm_.size() > 1) {  // the same weights everywhere, whatever each rank read or drew
+    for (Parameter& p : parameters_)
+      comm_.broadcast(std::span<float>(p.mutable_value().f32(), static_cast<std::size_t>(p.numel())), 0);
+    reducer_ = std::make_unique<GradientReducer>(comm_, parameters_,
+                                                 static_cast<std::size_t>(o_.allreduce_bucket_mb) << 20);
+    blocking_allreduce_s_ = reducer_->measure_blocking_allreduce(3);
+    out_ << "each update: " << comm_.size() << " ranks x --accumulate " << o_.accumulate << " = "
+         << comm_.size() * o_.accumulate << " batches; gradient of " << reducer_->values() << " values in "
+         << reducer_->bucket_count() << " all-reduce bucket(s), " << fixed(blocking_allreduce_s_ * 1000, 1)
+         << " ms for all of them when nothing hides it" << std::endl;
+  }
   if (o_.optimizer == "sgd") {
     optim::SGDOptions sgd;
     sgd.lr = o_.schedule.peak;
@@ -285,8 +356,11 @@ void Run::prepare() {
 }
 
 bool Run::update() {
+  // The update's batches: the next N x k of the stream (N ranks, k = --accumulate); every rank
+  // draws them all and trains on its own share, [r k, r k + k).
+  const int ranks = comm_.size();
   batches_.clear();
-  while (static_cast<int>(batches_.size()) < o_.accumulate) {
+  while (static_cast<int>(batches_.size()) < o_.accumulate * ranks) {
     std::optional<corpora::Batch> batch = batcher_->next();
     if (!batch) {  // an epoch ended; batcher's epoch now counts the epochs completed
       if (o_.max_epochs > 0 && static_cast<int64_t>(batcher_->state().epoch) >= o_.max_epochs) {
@@ -300,17 +374,26 @@ bool Run::update() {
   if (batches_.empty()) return false;
 
   const auto start = Clock::now();
-  int64_t tokens = 0;
+  int64_t tokens = 0;  // of the whole update, on every rank: the loss is normalised by them
   for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
   const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
-  double loss_sum = 0, nll_sum = 0;
+  const std::size_t first = std::min(batches_.size(), static_cast<std::size_t>(comm_.rank() * o_.accumulate));
+  const std::size_t last = std::min(batches_.size(), first + static_cast<std::size_t>(o_.accumulate));
+  double loss_sum = 0, nll_sum = 0, own_tokens = 0, digest = 0;
   // --gemm-precision holds for the forward and backward passes only (validation translates in
   // float32, as nmt-translate does). The parameters change only in the optimiser's step, after
   // this scope: bf16 GEMMs convert each weight once per update.
   std::optional<blas::PrecisionScope> precision(
       std::in_place, o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   std::optional<blas::ParameterScope> weights_fixed(std::in_place);
-  for (const corpora::Batch& b : batches_) {
+  for (std::size_t index = first; index < last; ++index) {
+    const corpora::Batch& b = batches_[index];
+    // Dropout draws from a stream of its own per batch of the update, so that the masks do not
+    // depend on which rank trains the batch, nor on how many ranks there are.
+    model_->dropout_generator().seed_with(
+        mix64(mix64(o_.seed ^ 0xD509D509ULL) ^ static_cast<uint64_t>(state_.updates + 1)) ^ index);
+    digest += batch_fingerprint(b, index);
+    own_tokens += static_cast<double>(b.target_tokens);
     const int64_t rows = static_cast<int64_t>(b.batch_size);
     const int64_t s = static_cast<int64_t>(b.source_length), t = static_cast<int64_t>(b.target_length);
     Tensor source = Tensor::from_ids({rows, s}, b.source);
@@ -322,10 +405,38 @@ bool Run::update() {
     loss_sum += r.loss.item();
     nll_sum += r.nll_sum;
     Var loss = mul_scalar(r.loss, scale);
+    if (reducer_ && index + 1 == last) reducer_->begin();  // the last pass: all-reduce as it goes
     loss.backward();
   }
   weights_fixed.reset();
   precision.reset();
+  if (reducer_) {
+    const double compute = seconds_since(start);
+    if (first == last) reducer_->begin();  // no batch here this time: zeros count in the sum
+    reducer_->finish();
+    reducer_->timings().compute = compute;
+    // The update's sums, and the stop conditions every rank must agree on before the next one.
+    double sums[4] = {loss_sum, nll_sum, own_tokens, digest};
+    comm_.allreduce_sum(sums);
+    loss_sum = sums[0];
+    nll_sum = sums[1];
+    digest = sums[3];
+    if (static_cast<int64_t>(sums[2]) != tokens)
+      throw std::runtime_error("data-parallel training: the ranks trained on " + std::to_string(sums[2]) +
+                               " target tokens, the update holds " + std::to_string(tokens) +
+                               ": they read different training data (every rank must see the same files)");
+    double flags[3] = {static_cast<double>(stop_signal()), stop_requested_ ? 1.0 : 0.0,
+                       o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0 ? 1.0 : 0.0};
+    comm_.allreduce_max(flags);
+    agreed_signal_ = static_cast<int>(flags[0]);
+    agreed_stop_request_ = flags[1] > 0;
+    agreed_out_of_time_ = flags[2] > 0;
+    const ReduceTimings& t = reducer_->timings();
+    reduce_meter_.compute += t.compute;
+    reduce_meter_.exposed += t.exposed;
+    reduce_meter_.overlapped += t.overlapped;
+  }
+  batch_digest_ = digest;
 
   bool finite = true;
   if (o_.clip_norm > 0) {
@@ -396,7 +507,26 @@ void Run::progress_line() {
                .add("target_tokens_per_s", speed)
                .add("target_tokens", state_.target_tokens)
                .add("elapsed_s", elapsed())
-               .add("eta_s", eta));
+               .add("eta_s", eta)
+               .add("ranks", static_cast<int64_t>(comm_.size()))
+               .add("batch_digest", static_cast<int64_t>(batch_digest_)));
+  if (reducer_ && meter_.updates > 0) {
+    const double n = static_cast<double>(meter_.updates);
+    const double exposed = reduce_meter_.exposed / n;
+    const double hidden = blocking_allreduce_s_ > 0 ? std::clamp(1.0 - exposed / blocking_allreduce_s_, 0.0, 1.0) : 1.0;
+    out_ << "  per update: compute " << fixed(reduce_meter_.compute / n * 1000, 1) << " ms, all-reduce "
+         << fixed(blocking_allreduce_s_ * 1000, 1) << " ms of which " << fixed(exposed * 1000, 1)
+         << " ms exposed (" << fixed(hidden * 100, 0) << "% hidden behind the backward pass)" << std::endl;
+    log_json(JsonLine()
+                 .add("event", "allreduce")
+                 .add("update", state_.updates)
+                 .add("compute_s", reduce_meter_.compute / n)
+                 .add("allreduce_s", blocking_allreduce_s_)
+                 .add("exposed_s", exposed)
+                 .add("overlapped_s", reduce_meter_.overlapped / n)
+                 .add("hidden_share", hidden));
+  }
+  reduce_meter_ = ReduceTimings{};
   meter_.reset();
 }
 
@@ -424,15 +554,37 @@ ModelFileInfo Run::file_info(bool with_state) const {
 void Run::save_checkpoint() {
   if (last_checkpoint_ == state_.updates) return;
   const fs::path path = checkpoint_path(dir_, state_.updates);
-  save_model(path.string(), *model_, file_info(/*with_state=*/true));
-  prune_checkpoints(dir_, o_.keep_last);
+  if (leader()) {  // the same on every rank; one writes it
+    save_model(path.string(), *model_, file_info(/*with_state=*/true));
+    prune_checkpoints(dir_, o_.keep_last);
+  }
   last_checkpoint_ = state_.updates;
   last_checkpoint_path_ = path.string();
   log_json(JsonLine().add("event", "checkpoint").add("update", state_.updates).add("path", path.string()));
 }
 
+// Summation order aside, the ranks' parameters are the same; a difference means a bug or a broken
+// machine, and must stop the run rather than train N different models.
+void Run::check_parameters_agree() {
+  double sum = 0, weighted = 0;
+  for (const Parameter& p : parameters_) {
+    const float* v = p.value().f32();
+    for (int64_t i = 0, n = p.numel(); i < n; ++i) {
+      sum += v[i];
+      weighted += v[i] * static_cast<double>(i % 7 + 1);
+    }
+  }
+  double extremes[4] = {sum, -sum, weighted, -weighted};
+  comm_.allreduce_max(extremes);
+  if (extremes[0] != -extremes[1] || extremes[2] != -extremes[3])
+    throw std::runtime_error("data-parallel training: the ranks' parameters differ at update " +
+                             std::to_string(state_.updates) + " (checksums " + std::to_string(extremes[0]) +
+                             " and " + std::to_string(-extremes[1]) + ")");
+}
+
 void Run::validate() {
-  ValidationScores scores = validator_->run(*model_);
+  if (comm_.size() > 1) check_parameters_agree();
+  ValidationScores scores = validator_->run(*model_, comm_);
   ValidationRecord record;
   record.update = state_.updates;
   record.epoch = static_cast<int64_t>(batcher_->state().epoch) + 1;
@@ -445,7 +597,7 @@ void Run::validate() {
     state_.has_best = true;
     state_.best_metric = value;
     state_.validations_without_improvement = 0;
-    save_model((dir_ / "model.bin").string(), *model_, file_info(/*with_state=*/false));
+    if (leader()) save_model((dir_ / "model.bin").string(), *model_, file_info(/*with_state=*/false));
   } else {
     ++state_.validations_without_improvement;
   }
@@ -494,12 +646,16 @@ TrainingResult Run::go() {
   }
   TrainingResult result;
   while (true) {
-    if (stop_signal() != 0) {
+    // Under data-parallel training the ranks stop together, on the conditions they agreed on
+    // after the last update (one of them may have got the signal).
+    const bool distributed = comm_.size() > 1;
+    const int signal = distributed ? agreed_signal_ : stop_signal();
+    if (signal != 0) {
       result.stop_reason = "signal";
-      result.signal = stop_signal();
+      result.signal = signal;
       break;
     }
-    if (stop_requested_) {
+    if (distributed ? agreed_stop_request_ : stop_requested_.load()) {
       result.stop_reason = "stop-request";
       break;
     }
@@ -507,7 +663,7 @@ TrainingResult Run::go() {
       result.stop_reason = "max-updates";
       break;
     }
-    if (o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0) {
+    if (distributed ? agreed_out_of_time_ : o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0) {
       result.stop_reason = "max-minutes";
       break;
     }

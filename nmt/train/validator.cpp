@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string_view>
 
@@ -35,7 +36,8 @@ Validator::Validator(const corpora::ParallelCorpus& corpus, const std::vector<st
                    [&](std::size_t a, std::size_t b) { return sources_[a].size() > sources_[b].size(); });
 }
 
-ValidationScores Validator::run(EncoderDecoder& model) {
+ValidationScores Validator::run(EncoderDecoder& model, Communicator& ranks) {
+  const std::size_t rank = static_cast<std::size_t>(ranks.rank()), size = static_cast<std::size_t>(ranks.size());
   const auto start = std::chrono::steady_clock::now();
   NoGradGuard no_grad;
   ValidationScores scores;
@@ -46,7 +48,9 @@ ValidationScores Validator::run(EncoderDecoder& model) {
   batching.shuffle = false;
   corpora::Batcher batcher(corpus_, batching);
   double nll = 0;
+  std::size_t batch_index = 0;
   while (auto batch = batcher.next()) {
+    if (batch_index++ % size != rank) continue;
     const int64_t b = static_cast<int64_t>(batch->batch_size);
     Tensor source = Tensor::from_ids({b, static_cast<int64_t>(batch->source_length)}, batch->source);
     Tensor input = Tensor::from_ids({b, static_cast<int64_t>(batch->target_length)}, batch->target_input);
@@ -55,6 +59,12 @@ ValidationScores Validator::run(EncoderDecoder& model) {
     CrossEntropyResult r = cross_entropy_with_stats(logits, output, 0.f, text::kPadId, Reduction::sum);
     nll += r.nll_sum;
     scores.tokens += r.tokens;
+  }
+  if (size > 1) {
+    double sums[2] = {nll, static_cast<double>(scores.tokens)};
+    ranks.allreduce_sum(sums);
+    nll = sums[0];
+    scores.tokens = static_cast<int64_t>(sums[1]);
   }
   scores.loss = scores.tokens ? nll / static_cast<double>(scores.tokens) : 0.0;
   scores.perplexity = std::exp(scores.loss);
@@ -66,8 +76,14 @@ ValidationScores Validator::run(EncoderDecoder& model) {
     search_options.beam = beam_;
     std::vector<std::vector<int32_t>> batch;
     std::vector<std::size_t> members;
+    std::size_t search_batches = 0;
     auto flush = [&] {
       if (batch.empty()) return;
+      if (search_batches++ % size != rank) {
+        batch.clear();
+        members.clear();
+        return;
+      }
       std::vector<SentenceResult> results = search(model, batch, search_options);
       for (std::size_t i = 0; i < members.size(); ++i)
         hypotheses_[members[i]] = tokenizer_.decode(results[i].best().tokens);
@@ -87,6 +103,25 @@ ValidationScores Validator::run(EncoderDecoder& model) {
       budget += cost;
     }
     flush();
+    if (size > 1) {  // every rank gets all the hypotheses: (index, length, text) records
+      std::string mine;
+      for (std::size_t i = 0; i < hypotheses_.size(); ++i) {
+        if (hypotheses_[i].empty()) continue;
+        const uint64_t header[2] = {i, hypotheses_[i].size()};
+        mine.append(reinterpret_cast<const char*>(header), sizeof header);
+        mine += hypotheses_[i];
+      }
+      for (const std::string& theirs : ranks.allgather(mine)) {
+        std::size_t at = 0;
+        while (at + 2 * sizeof(uint64_t) <= theirs.size()) {
+          uint64_t header[2];
+          std::memcpy(header, theirs.data() + at, sizeof header);
+          at += sizeof header;
+          hypotheses_[header[0]] = theirs.substr(at, header[1]);
+          at += header[1];
+        }
+      }
+    }
     metrics::Bleu bleu(metrics::BleuConfig{});
     std::vector<std::string_view> hypotheses(hypotheses_.begin(), hypotheses_.end());
     std::vector<std::vector<std::string_view>> references(1);
