@@ -14,9 +14,9 @@ bin=$root/build/bin/nmt-train
 work=$(mktemp -d /tmp/nmt-dp-bench.XXXXXX)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 common=(--config "$root/recipes/multi30k/transformer.ini" --data-dir "$data" --max-minutes 0
-        --max-updates "$updates" --valid-every 100000 --save-every 0 --log-every 5 --valid-bleu false)
-# The vocabulary once, so that neither run spends time on it.
-"$bin" "${common[@]}" --model-dir "$work/vocab" --max-updates 0 --valid-metric loss >/dev/null 2>&1 || true
+        --valid-every 100000 --save-every 0 --log-every 5 --valid-bleu false)
+# The vocabulary once (a one-update run), so that neither run spends time on it.
+"$bin" "${common[@]}" --model-dir "$work/vocab" --max-updates 1 --valid-metric loss >/dev/null 2>&1 || true
 vocab=$work/vocab/vocab.model
 speed() {  # mean target tokens/s of the train events after the first (warm-up) one
   python3 - "$1" <<'PY'
@@ -27,9 +27,9 @@ print(f"{sum(v) / len(v):.0f}")
 PY
 }
 cores=$(nproc)
-"$bin" "${common[@]}" --vocab "$vocab" --valid-metric loss --model-dir "$work/threads" \
+"$bin" "${common[@]}" --max-updates "$updates" --vocab "$vocab" --valid-metric loss --model-dir "$work/threads" \
   --threads "$cores" --accumulate 2 2>"$work/threads.err"
-mpirun -np 2 --oversubscribe --bind-to core --map-by core -x OMP_NUM_THREADS=1 "$bin" "${common[@]}" \
+mpirun -np 2 --oversubscribe --bind-to core --map-by core -x OMP_NUM_THREADS=1 "$bin" "${common[@]}" --max-updates "$updates" \
   --vocab "$vocab" --valid-metric loss --model-dir "$work/ranks" --threads 1 --accumulate 1 2>"$work/ranks.err"
 echo "1 process x $cores threads, --accumulate 2: $(speed "$work/threads/log.jsonl") target tokens/s"
 echo "2 ranks x 1 thread, --accumulate 1:       $(speed "$work/ranks/log.jsonl") target tokens/s"
