@@ -18,8 +18,7 @@
 namespace nmt::classify {
 namespace {
 
-constexpr char kMagic[8] = {'N', 'M', 'T', 'C', 'L', 'A', 'S', 'S'};
-constexpr std::size_t kHeaderBytes = 8 + 4 + 8 + 8;
+constexpr FileFormat kClassifierFormat{"NMTCLASS", kClassifierFileVersion, "classifier file"};
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw ModelFileError("classifier file '" + path + "': " + what);
@@ -44,39 +43,18 @@ void save_classifier(const std::string& path, const TrainedClassifier& c) {
       ar << pname << dims << n << boost::serialization::make_array(p.value().f32(), n);
     }
   }
-  const std::string payload = std::move(payload_stream).str();
-  std::string header(kHeaderBytes, '\0');
-  const uint32_t version = kClassifierFileVersion;
-  const uint64_t size = payload.size(), sum = payload_checksum(payload);
-  std::memcpy(header.data(), kMagic, 8);
-  std::memcpy(header.data() + 8, &version, 4);
-  std::memcpy(header.data() + 12, &size, 8);
-  std::memcpy(header.data() + 20, &sum, 8);
-  write_file_atomically(path, {std::string_view(header), std::string_view(payload)});
+  write_framed_file(path, kClassifierFormat, std::move(payload_stream).str());
 }
 
 TrainedClassifier load_classifier(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "NMTMODEL", 8) == 0)
-    fail(path, "is a translation model file (use nmt-translate), not a classifier");
-  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
-    fail(path, "is not an nmt classifier file (it does not start with \"NMTCLASS\")");
-  if (bytes.size() < kHeaderBytes) fail(path, "is truncated (the header is incomplete)");
-  uint32_t version;
-  uint64_t size, sum;
-  std::memcpy(&version, bytes.data() + 8, 4);
-  std::memcpy(&size, bytes.data() + 12, 8);
-  std::memcpy(&sum, bytes.data() + 20, 8);
-  if (version == 0 || version > kClassifierFileVersion)
-    fail(path, "has format version " + std::to_string(version) + "; this program reads 1 to " +
-                   std::to_string(kClassifierFileVersion));
-  const std::size_t available = bytes.size() - kHeaderBytes;
-  if (available < size) fail(path, "is truncated");
-  if (available > size) fail(path, "has " + std::to_string(available - size) + " trailing bytes (corrupt)");
-  const std::string payload = bytes.substr(kHeaderBytes);
-  if (payload_checksum(payload) != sum) fail(path, "is corrupt (checksum mismatch)");
+  {  // a translation model given by mistake gets a message that says so
+    char magic[8] = {};
+    std::ifstream(path, std::ios::binary).read(magic, 8);
+    if (std::memcmp(magic, "NMTMODEL", 8) == 0)
+      fail(path, "is a translation model file (use nmt-translate), not a classifier");
+  }
+  const FramedFile file = read_framed_file(path, kClassifierFormat);
+  const std::string payload(file.payload());
 
   TrainedClassifier c;
   try {

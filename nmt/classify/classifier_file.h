@@ -3,7 +3,7 @@
 //   "NMTCLASS"          8 bytes  magic (a translation model file, "NMTMODEL", is refused by name)
 //   format version      uint32   kClassifierFileVersion; newer files are refused, naming both
 //   payload size        uint64   shorter: "truncated"; longer: "trailing bytes"
-//   payload checksum    uint64   FNV-1a 64 (payload_checksum): a flipped byte is "corrupt"
+//   payload checksum    uint64   FNV-1a 64 (write_framed_file, model_file.h): a flipped byte is "corrupt"
 //   payload             a Boost.Serialization binary archive of:
 //     the variant's settings (Variant::to_map) and ClassifierConfig::to_map()
 //     the sentence encoder (SentenceEncoder::to_bytes: word list or SentencePiece model)

@@ -25,8 +25,6 @@
 namespace nmt {
 namespace {
 
-constexpr char kMagic[8] = {'N', 'M', 'T', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::size_t kHeaderBytes = 8 + 4 + 8 + 8;
 
 std::atomic<int64_t> g_fail_after_bytes{-1};
 
@@ -146,7 +144,9 @@ Contents decode_payload(const std::string& path, std::string_view payload) {
   return c;
 }
 
-std::string read_whole_file(const std::string& path) {
+// Throws ModelFileError("<kind> '<path>': ...") with the system's reason.
+std::string read_whole_file(const std::string& path, const std::string& kind) {
+  auto fail = [&](const std::string&, const std::string& what) { throw ModelFileError(kind + " '" + path + "': " + what); };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, "cannot open: " + system_error_text());
   struct stat st {};
@@ -172,29 +172,11 @@ std::string read_whole_file(const std::string& path) {
   return bytes;
 }
 
+constexpr FileFormat kModelFormat{"NMTMODEL", kModelFileVersion, "model file"};
+
 Contents read_contents(const std::string& path) {
-  std::string bytes = read_whole_file(path);
-  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    fail(path, "is not an nmt model file (it does not start with \"NMTMODEL\")");
-  if (bytes.size() < kHeaderBytes) fail(path, "is truncated (the header is incomplete)");
-  uint32_t version;
-  uint64_t size, sum;
-  std::memcpy(&version, bytes.data() + 8, 4);
-  std::memcpy(&size, bytes.data() + 12, 8);
-  std::memcpy(&sum, bytes.data() + 20, 8);
-  if (version > kModelFileVersion)
-    fail(path, "was written by a newer version of the toolkit (format version " + std::to_string(version) +
-                   "; this program reads up to version " + std::to_string(kModelFileVersion) + ")");
-  if (version == 0) fail(path, "is corrupt (format version 0)");
-  std::size_t available = bytes.size() - kHeaderBytes;
-  if (available < size)
-    fail(path, "is truncated (" + std::to_string(bytes.size()) + " bytes; the header announces " +
-                   std::to_string(kHeaderBytes + size) + ")");
-  if (available > size)
-    fail(path, "has " + std::to_string(available - size) + " unexpected bytes after the model (corrupt)");
-  std::string_view payload(bytes.data() + kHeaderBytes, size);
-  if (checksum(payload) != sum) fail(path, "is corrupt (checksum mismatch)");
-  return decode_payload(path, payload);
+  const FramedFile file = read_framed_file(path, kModelFormat);
+  return decode_payload(path, file.payload());
 }
 
 void fill_parameters(const std::string& path, Contents& contents, EncoderDecoder& model) {
@@ -267,12 +249,11 @@ int64_t ModelFileSummary::parameter_count() const {
 }
 
 ModelFileSummary inspect_model_file(const std::string& path) {
-  Contents contents = read_contents(path);
+  const FramedFile file = read_framed_file(path, kModelFormat);
+  Contents contents = decode_payload(path, file.payload());
   ModelFileSummary summary;
-  char header[12] = {};
-  std::ifstream(path, std::ios::binary).read(header, sizeof header);  // checked by read_contents
-  std::memcpy(&summary.format_version, header + 8, 4);
-  summary.file_bytes = std::filesystem::file_size(path);
+  summary.format_version = file.version;
+  summary.file_bytes = file.bytes.size();
   summary.model_config = std::move(contents.model_config);
   summary.info = std::move(contents.info);
   for (const SavedParameter& p : contents.parameters) summary.parameters.push_back({p.name, p.dims});
@@ -327,20 +308,46 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
   }
 }
 
-uint64_t payload_checksum(std::string_view bytes) { return checksum(bytes); }
+void write_framed_file(const std::string& path, const FileFormat& format, std::string_view payload) {
+  std::string header(kFrameHeaderBytes, '\0');
+  const uint64_t size = payload.size(), sum = checksum(payload);
+  std::memcpy(header.data(), format.magic.data(), 8);
+  std::memcpy(header.data() + 8, &format.version, 4);
+  std::memcpy(header.data() + 12, &size, 8);
+  std::memcpy(header.data() + 20, &sum, 8);
+  write_file_atomically(path, {std::string_view(header), payload});
+}
+
+FramedFile read_framed_file(const std::string& path, const FileFormat& format) {
+  const std::string kind(format.kind);
+  auto fail = [&](const std::string& what) -> void { throw ModelFileError(kind + " '" + path + "': " + what); };
+  FramedFile file;
+  file.bytes = read_whole_file(path, kind);
+  const std::string& bytes = file.bytes;
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), format.magic.data(), 8) != 0)
+    fail("is not an nmt " + kind + " (it does not start with \"" + std::string(format.magic) + "\")");
+  if (bytes.size() < kFrameHeaderBytes) fail("is truncated (the header is incomplete)");
+  uint64_t size, sum;
+  std::memcpy(&file.version, bytes.data() + 8, 4);
+  std::memcpy(&size, bytes.data() + 12, 8);
+  std::memcpy(&sum, bytes.data() + 20, 8);
+  if (file.version > format.version)
+    fail("was written by a newer version of the toolkit (format version " + std::to_string(file.version) +
+         "; this program reads up to version " + std::to_string(format.version) + ")");
+  if (file.version == 0) fail("is corrupt (format version 0)");
+  const std::size_t available = bytes.size() - kFrameHeaderBytes;
+  if (available < size)
+    fail("is truncated (" + std::to_string(bytes.size()) + " bytes; the header announces " +
+         std::to_string(kFrameHeaderBytes + size) + ")");
+  if (available > size) fail("has " + std::to_string(available - size) + " unexpected bytes after the payload (corrupt)");
+  if (checksum(file.payload()) != sum) fail("is corrupt (checksum mismatch)");
+  return file;
+}
 
 void set_write_failure_for_testing(int64_t after_bytes) { g_fail_after_bytes = after_bytes; }
 
 void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info) {
-  std::string payload = encode_payload(model, info);
-  std::string file(kHeaderBytes, '\0');  // the header; the payload follows it
-  uint32_t version = kModelFileVersion;
-  uint64_t size = payload.size(), sum = checksum(payload);
-  std::memcpy(file.data(), kMagic, 8);
-  std::memcpy(file.data() + 8, &version, 4);
-  std::memcpy(file.data() + 12, &size, 8);
-  std::memcpy(file.data() + 20, &sum, 8);
-  write_file_atomically(path, {std::string_view(file), std::string_view(payload)});
+  write_framed_file(path, kModelFormat, encode_payload(model, info));
 }
 
 ModelConfig read_model_config(const std::string& path) {

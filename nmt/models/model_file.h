@@ -89,9 +89,24 @@ struct ModelFileSummary {
 };
 ModelFileSummary inspect_model_file(const std::string& path);
 
-// FNV-1a 64 of a payload, the header's checksum (for sibling formats with the same header:
-// nmt/classify/classifier_file.h).
-uint64_t payload_checksum(std::string_view bytes);
+// The frame every file of the toolkit shares (model files and checkpoints here, classifier files
+// in nmt/classify): 8-byte magic, uint32 format version, uint64 payload size, uint64 FNV-1a 64
+// checksum of the payload, then the payload; written atomically.
+struct FileFormat {
+  std::string_view magic;  // 8 characters, e.g. "NMTMODEL"
+  uint32_t version;        // written; files with a newer one are refused
+  std::string_view kind;   // for messages: "model file", "classifier file"
+};
+inline constexpr std::size_t kFrameHeaderBytes = 8 + 4 + 8 + 8;
+void write_framed_file(const std::string& path, const FileFormat& format, std::string_view payload);
+// The whole file, checked (magic, version, size, checksum); the payload starts at
+// kFrameHeaderBytes. Every failure is a ModelFileError naming the file and the problem.
+struct FramedFile {
+  std::string bytes;
+  uint32_t version = 0;
+  std::string_view payload() const { return std::string_view(bytes).substr(kFrameHeaderBytes); }
+};
+FramedFile read_framed_file(const std::string& path, const FileFormat& format);
 
 // Writes bytes to path through a temporary file in the same directory, fsync and rename.
 // On any failure the temporary file is removed, the previous file at `path` is untouched, and a

@@ -16,11 +16,13 @@
 
 #include "nmt/models/model_file.h"
 #include "subprocess.h"
+#include "tiny_model.h"
 #include "tokenizer/subword_model.h"
 
 namespace nmt::serve_test {
 
 using json = nlohmann::json;
+using testing::write_tiny_model;
 
 inline const std::string kServe = NMT_BINARY_DIR "/bin/nmt-serve";
 inline const std::string kTranslate = NMT_BINARY_DIR "/bin/nmt-translate";
@@ -37,32 +39,8 @@ inline std::string scratch() {
 // 1-layer, 32-wide Transformer, joint vocabulary of 600 pieces, max_positions 40; de -> en.
 inline const std::string& model_path() {
   static const std::string path = [] {
-    std::vector<std::string> lines;
-    for (const char* name : {"train.de", "train.en"}) {
-      std::ifstream in(std::string(NMT_TEST_DATA_DIR "/multi30k/") + name);
-      REQUIRE(in.good());
-      int n = 0;
-      for (std::string line; n < 1500 && std::getline(in, line); ++n) lines.push_back(line);
-    }
-    text::SubwordTrainingOptions sp;
-    sp.vocab_size = 600;
-    const auto vocabulary = text::SubwordModel::train_on_lines(lines, sp, text::Normalizer());
-    ModelConfig config;
-    config.type = "transformer";
-    config.vocab_size = vocabulary.vocab_size();
-    config.d_model = 32;
-    config.heads = 2;
-    config.d_ff = 64;
-    config.encoder_layers = 1;
-    config.decoder_layers = 1;
-    config.max_positions = 40;
-    Generator init(7);
-    auto model = build_model(config, init);
-    ModelFileInfo info;
-    info.subword_model = vocabulary.to_bytes();
-    info.training_config = {{"source-lang", "de"}, {"target-lang", "en"}};
     const std::string file = scratch() + "/tiny.model";
-    save_model(file, *model, info);
+    write_tiny_model(file, {.training_config = {{"source-lang", "de"}, {"target-lang", "en"}}});
     return file;
   }();
   return path;

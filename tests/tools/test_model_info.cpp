@@ -7,6 +7,7 @@
 
 #include "nmt/models/model_file.h"
 #include "subprocess.h"
+#include "tiny_model.h"
 #include "tokenizer/subword_model.h"
 
 using namespace nmt;
@@ -28,29 +29,12 @@ fs::path scratch() {
 
 TEST_CASE("nmt-model-info shows the architecture, parameters, vocabulary and training options") {
   const fs::path dir = scratch();
-  std::vector<std::string> lines;
-  {
-    std::ifstream in(NMT_TEST_DATA_DIR "/multi30k/train.en");
-    for (std::string line; lines.size() < 500 && std::getline(in, line);) lines.push_back(line);
-  }
-  text::SubwordTrainingOptions sp;
-  sp.vocab_size = 400;
-  const auto vocabulary = text::SubwordModel::train_on_lines(lines, sp, text::Normalizer());
-  ModelConfig config;
-  config.type = "transformer";
-  config.vocab_size = vocabulary.vocab_size();
-  config.d_model = 32;
-  config.heads = 2;
-  config.d_ff = 64;
-  config.encoder_layers = 1;
-  config.decoder_layers = 2;
-  Generator init(3);
-  auto model = build_model(config, init);
-  ModelFileInfo info;
-  info.subword_model = vocabulary.to_bytes();
-  info.training_config = {{"updates", "1234"}, {"lr", "0.0007"}, {"train-source", "train.de"}};
   const std::string file = (dir / "tiny.bin").string();
-  save_model(file, *model, info);
+  write_tiny_model(file, {.lines = 500, .vocab_size = 400, .decoder_layers = 2, .seed = 3,
+                          .training_config = {{"updates", "1234"}, {"lr", "0.0007"}, {"train-source", "train.de"}}});
+  const LoadedModel loaded = load_model(file);
+  const auto& model = loaded.model;
+  const auto& vocabulary = *loaded.vocabulary;
 
   ToolResult r = run_tool({kTool, file}, "");
   INFO(r.err);
