@@ -2,7 +2,10 @@
 #include "corpora/parallel_corpus.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -22,8 +25,11 @@ struct RawChunk {
 };
 
 std::ifstream open_corpus_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))  // opens, then reads as an empty file
+    throw std::runtime_error(path + ": cannot open corpus file: Is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open corpus file");
+  if (!in) throw std::runtime_error(path + ": cannot open corpus file: " + std::strerror(errno));
   return in;
 }
 

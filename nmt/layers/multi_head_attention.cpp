@@ -14,7 +14,7 @@ namespace nmt {
 
 MultiHeadAttention::MultiHeadAttention(ParameterStore& store, const std::string& name, int64_t d_model,
                                        int64_t heads, bool self_attention, Generator& init)
-    : d_model_(d_model), heads_(heads), d_k_(d_model / heads) {
+    : d_model_(d_model), heads_(heads), d_k_(heads > 0 ? d_model / heads : 0) {  // no division by 0 heads
   if (heads <= 0 || d_model % heads != 0)
     throw std::invalid_argument("attention: d_model " + std::to_string(d_model) + " is not divisible by " +
                                 std::to_string(heads) + " heads");

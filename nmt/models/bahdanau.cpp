@@ -112,11 +112,16 @@ Tensor Bahdanau::last_attention(const DecoderState& base, int, int) const {
 ModelType bahdanau_model_type() {
   return {"bahdanau",
           "RNNsearch, Bahdanau et al. 2015",
-          {model_setting("cell", "gru | lstm"),
-           model_setting("embedding_size", "embedding width"),
-           model_setting("hidden_size", "decoder state width; even: each encoder direction has half"),
-           model_setting("rnn_layers", "stacked bidirectional encoder layers"),
-           model_setting("dropout", "dropout probability"),
+          {model_setting("cell", "gru | lstm", one_of({"gru", "lstm"})),
+           model_setting("embedding_size", "embedding width", at_least(1)),
+           model_setting("hidden_size", "decoder state width; even: each encoder direction has half",
+                         with(at_least(2),
+                              [](const ModelConfig& c) -> std::optional<RuleBreach> {
+                                if (c.hidden_size % 2 == 0) return std::nullopt;
+                                return RuleBreach{"must be even (each encoder direction has half)", ""};
+                              })),
+           model_setting("rnn_layers", "stacked bidirectional encoder layers", at_least(1)),
+           model_setting("dropout", "dropout probability", below_one()),
            model_setting("reverse_source",
                          "read the source backwards (attention, alignments and positions still refer to the "
                          "source as written)")},

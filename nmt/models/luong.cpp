@@ -170,18 +170,24 @@ Tensor Luong::last_positions(const DecoderState& base) const {
 ModelType luong_model_type() {
   return {"luong",
           "global or local attention, Luong et al. 2015",
-          {model_setting("cell", "rnn | gru | lstm"),
-           model_setting("embedding_size", "embedding width"),
-           model_setting("hidden_size", "hidden state width"),
-           model_setting("rnn_layers", "stacked layers"),
-           model_setting("dropout", "dropout probability"),
+          {model_setting("cell", "rnn | gru | lstm", one_of({"rnn", "gru", "lstm"})),
+           model_setting("embedding_size", "embedding width", at_least(1)),
+           model_setting("hidden_size", "hidden state width", at_least(1)),
+           model_setting("rnn_layers", "stacked layers", at_least(1)),
+           model_setting("dropout", "dropout probability", below_one()),
            model_setting("reverse_source",
                          "read the source backwards, as Luong et al. trained every model (their Table 1); "
                          "attention, alignments and positions still refer to the source as written"),
-           model_setting("attention", "global | local-m | local-p"),
-           model_setting("score", "dot | general | concat"),
+           model_setting("attention", "global | local-m | local-p", one_of({"global", "local-m", "local-p"})),
+           model_setting("score", "dot | general | concat", one_of({"dot", "general", "concat"})),
            model_setting("input_feeding", "feed the attentional vector to the next step"),
-           model_setting("window", "local attention: half-width D (global ignores it)")},
+           // The window [p - D, p + D] holds at least the aligned position p (Luong et al. 2015, 3.2).
+           model_setting("window", "local attention: half-width D (global ignores it)",
+                         with(at_least(0),
+                              [](const ModelConfig& c) -> std::optional<RuleBreach> {
+                                if (c.attention == "global" || c.window >= 1) return std::nullopt;
+                                return RuleBreach{"must be at least 1 with", "attention"};
+                              }))},
           [](const ModelConfig& c, Generator& init) { return std::make_unique<Luong>(c, init); },
           [](const ModelConfig& c) {
             return " (" + c.cell + ", " + std::to_string(c.rnn_layers) + (c.rnn_layers == 1 ? " layer" : " layers") +

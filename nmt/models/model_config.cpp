@@ -1,5 +1,6 @@
 #include "nmt/models/model_config.h"
 
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -13,6 +14,7 @@ struct Field {
   const char* key;
   std::function<std::string(const ModelConfig&)> get;
   std::function<void(ModelConfig&, const std::string&)> set;
+  ModelConfig::SettingKind kind;
 };
 
 template <class T>
@@ -24,18 +26,31 @@ Field field(const char* key, T ModelConfig::*member) {
             else return std::to_string(c.*member);
           },
           [member, key](ModelConfig& c, const std::string& v) {
+            // The whole text must be the value: "64.9" is not an integer, "0.1x" not a number.
+            std::size_t used = 0;
             try {
-              if constexpr (std::is_same_v<T, std::string>) c.*member = v;
+              if constexpr (std::is_same_v<T, std::string>) c.*member = v, used = v.size();
               else if constexpr (std::is_same_v<T, bool>) {
                 if (v == "true" || v == "1") c.*member = true;
                 else if (v == "false" || v == "0") c.*member = false;
                 else throw std::invalid_argument(v);
-              } else if constexpr (std::is_same_v<T, float>) c.*member = std::stof(v);
-              else c.*member = std::stoi(v);
+                used = v.size();
+              } else if constexpr (std::is_same_v<T, float>) {
+                const float f = std::stof(v, &used);
+                if (!std::isfinite(f)) used = 0;
+                c.*member = f;
+              } else c.*member = std::stoi(v, &used);
             } catch (const std::logic_error&) {
-              throw std::invalid_argument(std::string("model setting '") + key + "': invalid value '" + v + "'");
+              used = 0;
             }
-          }};
+            if (v.empty() || used != v.size())
+              throw std::invalid_argument(std::string("model setting '") + key + "': invalid value '" + v +
+                                          "' (expected " + ModelConfig::expected(key) + ")");
+          },
+          std::is_same_v<T, std::string> ? ModelConfig::SettingKind::text
+          : std::is_same_v<T, bool>      ? ModelConfig::SettingKind::flag
+          : std::is_same_v<T, float>     ? ModelConfig::SettingKind::number
+                                         : ModelConfig::SettingKind::integer};
 }
 
 const std::vector<Field>& fields() {
@@ -84,6 +99,18 @@ std::string option_list(const ModelType& type) {
 std::string ModelConfig::get(const std::string& key) const { return find_field(key).get(*this); }
 
 void ModelConfig::set(const std::string& key, const std::string& value) { find_field(key).set(*this, value); }
+
+ModelConfig::SettingKind ModelConfig::kind(const std::string& key) { return find_field(key).kind; }
+
+std::string ModelConfig::expected(const std::string& key) {
+  switch (kind(key)) {
+    case SettingKind::integer: return "an integer";
+    case SettingKind::number: return "a number";
+    case SettingKind::flag: return "true or false";
+    case SettingKind::text: break;
+  }
+  return "text";
+}
 
 const std::vector<std::string>& ModelConfig::keys() {
   static const std::vector<std::string> all = [] {

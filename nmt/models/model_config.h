@@ -52,9 +52,15 @@ struct ModelConfig {
   static ModelConfig from_map(const std::map<std::string, std::string>& values, Unread unread = Unread::ignore);
 
   // One setting by key, as text. Throws std::invalid_argument naming the key for unknown keys and
-  // (set) values that do not parse.
+  // (set) values that do not parse as a whole ("64.9" is not an integer). Which values a model
+  // accepts is its registration's business (check_model_config, model_registry.h).
   std::string get(const std::string& key) const;
   void set(const std::string& key, const std::string& value);
+  // What kind of value a setting holds, and how an error says so ("an integer", "a number",
+  // "true or false", "text"). Throws std::invalid_argument for unknown keys.
+  enum class SettingKind { integer, number, flag, text };
+  static SettingKind kind(const std::string& key);
+  static std::string expected(const std::string& key);
   // Every setting's key, in declaration order.
   static const std::vector<std::string>& keys();
 };

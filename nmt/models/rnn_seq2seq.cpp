@@ -113,11 +113,11 @@ Tensor RnnSeq2Seq::last_attention(const DecoderState& base, int, int) const {
 ModelType rnn_model_type() {
   return {"rnn",
           "no attention, Sutskever et al. 2014",
-          {model_setting("cell", "rnn | gru | lstm"),
-           model_setting("embedding_size", "embedding width"),
-           model_setting("hidden_size", "hidden state width"),
-           model_setting("rnn_layers", "stacked layers"),
-           model_setting("dropout", "dropout probability"),
+          {model_setting("cell", "rnn | gru | lstm", one_of({"rnn", "gru", "lstm"})),
+           model_setting("embedding_size", "embedding width", at_least(1)),
+           model_setting("hidden_size", "hidden state width", at_least(1)),
+           model_setting("rnn_layers", "stacked layers", at_least(1)),
+           model_setting("dropout", "dropout probability", below_one()),
            model_setting("reverse_source", "read the source backwards (Sutskever et al. 2014)")},
           [](const ModelConfig& c, Generator& init) { return std::make_unique<RnnSeq2Seq>(c, init); },
           [](const ModelConfig& c) {

@@ -195,14 +195,20 @@ Tensor Transformer::last_attention(const DecoderState& base, int layer, int head
 ModelType transformer_model_type() {
   return {"transformer",
           "Vaswani et al. 2017",
-          {model_setting("d_model", "model width"),
-           model_setting("heads", "attention heads"),
-           model_setting("d_ff", "feed-forward inner width"),
-           model_setting("encoder_layers", "encoder layers"),
-           model_setting("decoder_layers", "decoder layers"),
-           model_setting("dropout", "dropout probability"),
+          {model_setting("d_model", "model width", at_least(1)),
+           // Each head attends in d_model / heads dimensions (Vaswani et al. 2017, section 3.2.2).
+           model_setting("heads", "attention heads (must divide --d-model)",
+                         with(at_least(1),
+                              [](const ModelConfig& c) -> std::optional<RuleBreach> {
+                                if (c.d_model % c.heads == 0) return std::nullopt;
+                                return RuleBreach{"must divide", "d_model"};
+                              })),
+           model_setting("d_ff", "feed-forward inner width", at_least(1)),
+           model_setting("encoder_layers", "encoder layers", at_least(1)),
+           model_setting("decoder_layers", "decoder layers", at_least(1)),
+           model_setting("dropout", "dropout probability", below_one()),
            model_setting("pre_norm", "layer norm before each sublayer (default: after, as the paper)"),
-           model_setting("activation", "relu | gelu"),
+           model_setting("activation", "relu | gelu", one_of({"relu", "gelu"})),
            model_setting("tie_embeddings", "share the source, target and output embeddings")},
           [](const ModelConfig& c, Generator& init) { return std::make_unique<Transformer>(c, init); },
           [](const ModelConfig& c) {

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #include "nmt/models/model_registry.h"
@@ -42,15 +45,15 @@ struct Entry {
   bool has_default = true;  // false: the chosen model decides the default (model settings)
 };
 
-// --d-model for d_model; --model-type for type.
-std::string model_option_name(const std::string& key) {
-  std::string name = key == "type" ? "model-type" : key;
-  std::replace(name.begin(), name.end(), '_', '-');
-  return name;
-}
+// A value that does not parse or lies out of range; parse_train_command_line adds where it was set.
+struct BadValue : OptionsError {
+  BadValue(const std::string& name, const std::string& detail)
+      : OptionsError("--" + name + ": " + detail), name(name), detail(detail) {}
+  std::string name, detail;
+};
 
 [[noreturn]] void bad_value(const std::string& name, const std::string& value, const std::string& expected) {
-  throw OptionsError("--" + name + ": invalid value '" + value + "' (expected " + expected + ")");
+  throw BadValue(name, "invalid value '" + value + "' (expected " + expected + ")");
 }
 
 int64_t parse_integer(const std::string& name, const std::string& value, int64_t min) {
@@ -195,7 +198,7 @@ std::vector<Entry> make_table() {
           try {
             ModelConfig().set(key, v);
           } catch (const std::invalid_argument&) {
-            bad_value(name, v, "a value of the right type");
+            bad_value(name, v, ModelConfig::expected(key));
           }
           p.model[key] = v;
         },
@@ -486,13 +489,20 @@ std::string strip_dashes(std::string name) {
 
 // The config file with [section] lines blanked (sections only group options for the reader),
 // keeping line numbers. An `include = FILE` line (a path relative to this file's folder) is
-// blanked too and returned in `include`: that file's options apply under this one's.
+// blanked too and returned in `include`: that file's options apply under this one's. A UTF-8
+// byte order mark (as some Windows editors write) is skipped; an option set twice in one file is
+// an error naming both lines (which one was meant?).
 std::string read_config_text(const std::string& path, std::string& include) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw OptionsError("--config: '" + path + "' is a directory, not a config file");
   std::ifstream in(path);
-  if (!in) throw OptionsError("--config: cannot open config file '" + path + "'");
+  if (!in) throw OptionsError("--config: cannot open config file '" + path + "': " + std::strerror(errno));
   std::string text, line;
+  std::map<std::string, int> first_line;  // option name -> the line that set it
   include.clear();
-  while (std::getline(in, line)) {
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (n == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     const std::size_t first = line.find_first_not_of(" \t\r");
     if (first != std::string::npos && line[first] == '[') line.clear();
     if (first != std::string::npos && line.compare(first, 7, "include") == 0) {
@@ -506,8 +516,16 @@ std::string read_config_text(const std::string& path, std::string& include) {
         line.clear();
       }
     }
+    if (!line.empty() && first != std::string::npos && line[first] != '#') {
+      const std::size_t end = line.find_first_of(" \t=", first);
+      const std::string key = line.substr(first, end == std::string::npos ? std::string::npos : end - first);
+      if (auto [it, fresh] = first_line.emplace(key, n); !fresh)
+        throw OptionsError("config file '" + path + "' line " + std::to_string(n) + ": '" + key +
+                           "' is set again (first on line " + std::to_string(it->second) + ")");
+    }
     text += line + "\n";
   }
+  if (in.bad()) throw OptionsError("--config: cannot read config file '" + path + "': " + std::strerror(errno));
   return text;
 }
 
@@ -529,6 +547,12 @@ std::string join_path(const std::string& dir, const std::string& prefix, const s
 }
 
 }  // namespace
+
+std::string model_option_name(const std::string& key) {
+  std::string name = key == "type" ? "model-type" : key;
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
 
 std::string train_help_text() {
   std::ostringstream out;
@@ -577,10 +601,10 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     result.help = true;
     return result;
   }
-  // Where each option that a model may not read was set, for the error that names it.
+  // Where each option was set (absent: its default), for the errors that name it.
   std::map<std::string, std::string> origin;
   for (const Entry& e : table())
-    if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted()) origin[e.name] = "command line";
+    if (vm.count(e.name) && !vm[e.name].defaulted()) origin[e.name] = "command line";
   // The config file, then the files it includes: the first value stored wins (the command line
   // before the file, a file before what it includes).
   std::string path = vm.count("config") ? vm["config"].as<std::string>() : "";
@@ -600,30 +624,41 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
       throw OptionsError("config file '" + path + "': " + e.what());
     }
     for (const Entry& e : table())
-      if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name)) {
+      if (vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name)) {
         const int line = line_of_key(text, e.name);
         if (line) origin[e.name] = "config file '" + path + "' line " + std::to_string(line);
       }
     path = include;
   }
   for (const Entry& e : table())  // e.g. a key written with its [section] prefix
-    if (!e.model_key.empty() && vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name))
+    if (vm.count(e.name) && !vm[e.name].defaulted() && !origin.count(e.name))
       origin[e.name] = "config file '" + vm["config"].as<std::string>() + "'";
   po::notify(vm);
 
+  // A value that does not parse names where it was set when that was a config file.
+  auto set = [&](const Entry& e, Parsing& parsing, const std::string& value) {
+    try {
+      e.set(parsing, value);
+    } catch (const BadValue& bad) {
+      auto it = origin.find(bad.name);
+      if (it == origin.end() || it->second == "command line") throw;
+      throw OptionsError("--" + bad.name + " (" + it->second + "): " + bad.detail);
+    }
+  };
   Parsing parsing;
   for (const Entry& e : table()) {
     if (!e.model_key.empty()) continue;  // below, once the model type is known
     const std::string value = vm[e.name].as<std::string>();
-    e.set(parsing, value);
+    set(e, parsing, value);
     parsing.options.effective[e.name] = value;
+    if (origin.count(e.name)) parsing.options.given.insert(e.name);
   }
   // The model's settings: given ones if the chosen model reads them, its defaults for the rest.
   const Entry* type_entry = nullptr;
   for (const Entry& e : table())
     if (e.model_key == "type") type_entry = &e;
   const std::string type_name = vm[type_entry->name].as<std::string>();
-  type_entry->set(parsing, type_name);  // an unknown type is an error listing the known ones
+  set(*type_entry, parsing, type_name);  // an unknown type is an error listing the known ones
   const ModelType& type = model_type(type_name);
   for (const Entry& e : table()) {
     if (e.model_key.empty()) continue;
@@ -640,8 +675,9 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     }
     const std::string value =
         given || e.has_default ? vm[e.name].as<std::string>() : type.setting(e.model_key)->default_value;
-    e.set(parsing, value);
+    set(e, parsing, value);
     parsing.options.effective[e.name] = value;
+    if (given) parsing.options.given.insert(e.name);
   }
   result.options = std::move(parsing.options);
   TrainerOptions& o = result.options;
@@ -650,6 +686,27 @@ ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]) {
     o.model = ModelConfig::from_map(parsing.model, ModelConfig::Unread::reject);
   } catch (const std::invalid_argument& e) {
     throw OptionsError(e.what());
+  }
+  // The model's own rules (its registration, model_registry.h), before any data is read.
+  auto where = [&](const std::string& name) {
+    auto it = origin.find(name);
+    return it == origin.end() ? std::string("default") : it->second;
+  };
+  std::vector<const SettingSpec*> specs;
+  for (const SettingSpec& s : common_model_settings()) specs.push_back(&s);
+  for (const SettingSpec& s : type.settings) specs.push_back(&s);
+  for (const SettingSpec* s : specs) {
+    if (s->key == "vocab_size") continue;  // the vocabulary's
+    if (std::optional<RuleBreach> breach = check_setting(*s, o.model)) {
+      const std::string name = model_option_name(s->key);
+      // The values as written ("1.5", not ModelConfig's "1.500000").
+      std::string message = "--" + name + " " + o.effective.at(name) + " (" + where(name) + "): " + breach->requirement;
+      if (!breach->other_key.empty()) {
+        const std::string other = model_option_name(breach->other_key);
+        message += " --" + other + " " + o.effective.at(other) + " (" + where(other) + ")";
+      }
+      throw OptionsError(message);
+    }
   }
 
   // fairseq-style paths fill in what was not given file by file.

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -76,6 +77,8 @@ struct TrainerOptions {
 
   // Every option by name (without "--") with its final value, as text.
   std::map<std::string, std::string> effective;
+  // The options set on the command line or in a config file (the others have their defaults).
+  std::set<std::string> given;
 
   // Throws OptionsError naming the option when a value is out of range or a requirement is missing.
   void validate() const;
@@ -93,6 +96,9 @@ struct ParsedCommandLine {
 
 // Reads argv and, when --config FILE is given, that file (command line first). Throws OptionsError.
 ParsedCommandLine parse_train_command_line(int argc, const char* const argv[]);
+
+// nmt-train's option for a ModelConfig key: --d-model for d_model, --model-type for type.
+std::string model_option_name(const std::string& key);
 
 // The --help text: usage and every option by group, with its default.
 std::string train_help_text();

@@ -6,9 +6,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "nmt/models/model_file.h"
 
 namespace nmt::train {
 
@@ -49,6 +53,35 @@ int remove_stale_temporary_files(const std::filesystem::path& dir) {
     if (!entry.is_regular_file(ec) || !std::regex_match(entry.path().filename().string(), temporary)) continue;
     if (std::filesystem::remove(entry.path(), ec)) ++removed;
   }
+  return removed;
+}
+
+std::size_t truncate_log(const std::filesystem::path& log, int64_t update) {
+  std::ifstream in(log, std::ios::binary);
+  if (!in) return 0;
+  std::stringstream whole;
+  whole << in.rdbuf();
+  const std::string text = whole.str();
+  std::string kept;
+  std::size_t removed = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {  // torn
+      ++removed;
+      break;
+    }
+    const std::string_view line(text.data() + start, end - start + 1);
+    start = end + 1;
+    static constexpr std::string_view key = "\"update\": ";
+    if (const std::size_t at = line.find(key); at != std::string_view::npos) {
+      if (std::strtoll(line.data() + at + key.size(), nullptr, 10) > update) {
+        ++removed;
+        continue;
+      }
+    }
+    kept += line;
+  }
+  if (removed > 0) write_file_atomically(log.string(), kept);
   return removed;
 }
 

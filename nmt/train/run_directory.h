@@ -6,8 +6,13 @@
 //   remove_stale_temporary_files  the ".NAME.tmp-XXXXXX" files that an atomic write leaves when
 //                     the process is killed mid-write (model_file.h): removed at start and resume,
 //                     under the lock, so that no other run's write is in progress.
+//   truncate_log      --resume: the log.jsonl records of updates after the checkpoint's (a killed
+//                     run's, which the resumed run trains again) are removed, so that each update
+//                     appears once.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 
 namespace nmt::train {
@@ -26,5 +31,10 @@ class RunDirectoryLock {
 
 // Returns how many files it removed.
 int remove_stale_temporary_files(const std::filesystem::path& dir);
+
+// Keeps the records (lines) of `log` whose "update" is at most `update`, and those without one;
+// a torn last line (no newline: a kill mid-write) goes too. Rewrites the file atomically when
+// anything goes, and returns how many lines went; a missing file is left missing (0).
+std::size_t truncate_log(const std::filesystem::path& log, int64_t update);
 
 }  // namespace nmt::train

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -110,6 +112,8 @@ class Run {
   double elapsed() const { return state_.elapsed_seconds + seconds_since(run_start_); }
   double eta_seconds() const;
   void log_json(const JsonLine& line);
+  void open_log();
+  std::map<std::string, std::string> took_effect(const std::string& restored_from);
 
   bool leader() const { return comm_.rank() == 0; }
   void check_parameters_agree();
@@ -132,6 +136,8 @@ class Run {
   std::vector<Parameter> parameters_;
   std::vector<corpora::Batch> batches_;  // reused every update
   std::map<std::string, std::string> recorded_options_;  // the options as model files record them
+  std::map<std::string, std::string> effective_;  // the options that took effect (see took_effect)
+  std::map<std::string, std::string> restored_options_;  // --resume: the checkpoint's recorded options
   TrainingState state_;                  // counters, best score, history (the rest lives in the objects)
   Clock::time_point run_start_;
   int64_t run_start_update_ = 0;
@@ -151,22 +157,24 @@ class Run {
   double batch_digest_ = 0;              // of the last update, over all ranks
 };
 
+// A record that cannot be written stops the run at once: training on without its log would leave
+// a run nobody can follow. No checkpoint is attempted: the usual causes (a full disk, a removed or
+// read-only folder) defeat it too, and a checkpoint beyond the last record would leave a hole in
+// the log; the last checkpoint stays, and --resume continues from it.
 void Run::log_json(const JsonLine& line) {
   if (!log_.is_open()) return;
+  errno = 0;
   log_ << line.str() << '\n';
   log_.flush();
+  if (!log_)
+    throw std::runtime_error("cannot write '" + (dir_ / "log.jsonl").string() +
+                             "': " + (errno ? std::strerror(errno) : "write error") +
+                             "; training stopped (continue with --resume from the last checkpoint once that is fixed)");
 }
 
 std::string Run::restore_checkpoint(const fs::path& path, text::NormalizerSettings& normalization,
                                     std::shared_ptr<const text::SubwordModel>& vocabulary) {
   ModelConfig config = read_model_config(path.string());
-  if (config.to_map() != [&] {
-        ModelConfig wanted = o_.model;
-        wanted.vocab_size = config.vocab_size;
-        return wanted.to_map();
-      }())
-    out_ << "note: resuming with the checkpoint's model configuration; model options given now are ignored"
-         << std::endl;
   Generator init(o_.seed);
   model_ = build_model(config, init);
   ModelFileInfo info = load_parameters_into(path.string(), *model_);
@@ -176,10 +184,62 @@ std::string Run::restore_checkpoint(const fs::path& path, text::NormalizerSettin
     throw ModelFileError("cannot resume from '" + path.string() + "': " + e.what());
   }
   normalization = info.normalization;
+  restored_options_ = info.training_config;
   if (info.subword_model.empty())
     throw ModelFileError("cannot resume from '" + path.string() + "': it holds no vocabulary");
   vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::from_bytes(info.subword_model));
   return path.string();
+}
+
+void Run::open_log() {
+  const fs::path path = dir_ / "log.jsonl";
+  errno = 0;
+  log_.open(path, std::ios::app);
+  if (!log_)
+    throw std::runtime_error("--model-dir: cannot write '" + path.string() +
+                             "': " + (errno ? std::strerror(errno) : "cannot open"));
+}
+
+// The options as they took effect. On --resume the checkpoint decides the model and the
+// vocabulary (with its normalisation): those options given now are left out, and the ones whose
+// value differs from the checkpoint's are named in a note.
+std::map<std::string, std::string> Run::took_effect(const std::string& restored_from) {
+  std::map<std::string, std::string> effective = o_.effective;
+  if (!o_.resume) return effective;
+  std::string ignored;
+  auto drop = [&](const std::string& name, bool differs) {
+    auto it = effective.find(name);
+    if (it == effective.end()) return;
+    if (o_.given.count(name) && differs) ignored += (ignored.empty() ? "--" : ", --") + name + " " + it->second;
+    effective.erase(it);
+  };
+  const ModelConfig& used = model_->config();
+  const ModelType* type = find_model_type(used.type);
+  for (const std::string& key : ModelConfig::keys()) {
+    const std::string name = model_option_name(key);
+    bool differs = !type || !type->reads(key);
+    if (!differs && effective.count(name)) {
+      ModelConfig asked = used;  // compared as values: "0.1" is dropout 0.100000
+      try {
+        asked.set(key, effective.at(name));
+        differs = asked.get(key) != used.get(key);
+      } catch (const std::invalid_argument&) {
+        differs = true;
+      }
+    }
+    drop(name, differs);
+  }
+  for (const char* name : {"vocab-size", "subword-type", "normalization"}) {
+    auto recorded = restored_options_.find(name);
+    drop(name, recorded == restored_options_.end() || recorded->second != effective[name]);
+  }
+  const auto recorded_vocab = restored_options_.find("vocab");
+  drop("vocab", recorded_vocab == restored_options_.end() ||
+                    recorded_vocab->second != fs::path(effective["vocab"]).filename().string());
+  if (!ignored.empty())
+    out_ << "note: --resume continues with the model and vocabulary of " << restored_from << "; ignored: " << ignored
+         << std::endl;
+  return effective;
 }
 
 void Run::prepare() {
@@ -201,9 +261,6 @@ void Run::prepare() {
     if (const int removed = remove_stale_temporary_files(dir_))
       out_ << "removed " << removed << " unfinished temporary file(s) of a killed run from " << dir_.string()
            << std::endl;
-    const fs::path log_path = dir_ / "log.jsonl";
-    log_.open(log_path, std::ios::app);
-    if (!log_) throw std::runtime_error("--model-dir: cannot write '" + log_path.string() + "'");
   }
   if (comm_.size() > 1) out_ << "data-parallel training: " << comm_.describe() << std::endl;
 
@@ -235,6 +292,20 @@ void Run::prepare() {
     throw std::runtime_error("--model-dir '" + dir_.string() +
                              "' already holds checkpoints: use --resume to continue that run, or another --model-dir");
   }
+  if (leader()) {
+    // The log goes on where the checkpoint left it: records of the updates after it (a killed
+    // run's) are removed, as the resumed run trains those updates again.
+    if (o_.resume) {
+      const std::size_t removed = truncate_log(dir_ / "log.jsonl", state_.updates);
+      if (removed > 0)
+        out_ << "log.jsonl: removed " << removed << " record(s) after update " << state_.updates
+             << " (the checkpoint's; those updates are trained again)" << std::endl;
+    }
+    open_log();
+  }
+  // Seconds of checks before minutes of vocabulary training.
+  check_corpus_files(o_);
+  effective_ = took_effect(restored_from);
   if (!o_.resume && !o_.init_from.empty() && o_.vocabulary.empty()) {
     LoadedModel init = load_model(o_.init_from);
     if (!init.vocabulary) throw ModelFileError("--init-from '" + o_.init_from + "' holds no vocabulary");
@@ -245,6 +316,13 @@ void Run::prepare() {
     if (!o_.vocabulary.empty()) {
       vocabulary = std::make_shared<const text::SubwordModel>(text::SubwordModel::load(o_.vocabulary));
       out_ << "vocabulary: " << o_.vocabulary << " (" << vocabulary->vocab_size() << " pieces)" << std::endl;
+      // --vocab decides the pieces: what was asked for a trained vocabulary does not apply.
+      if (o_.given.count("vocab-size") && o_.vocab_size != vocabulary->vocab_size())
+        out_ << "warning: --vocab-size " << o_.vocab_size << " is ignored: --vocab " << o_.vocabulary << " has "
+             << vocabulary->vocab_size() << " pieces" << std::endl;
+      if (o_.given.count("subword-type"))
+        out_ << "warning: --subword-type " << o_.subword_type << " is ignored: --vocab " << o_.vocabulary
+             << " decides the segmentation" << std::endl;
     } else {  // rank 0 trains (and saves) it, the others receive it
       std::string bytes;
       if (leader()) {
@@ -258,7 +336,8 @@ void Run::prepare() {
     }
   }
 
-  data_ = load_training_data(o_, vocabulary, normalization, out_);
+  const int max_positions = model_ ? model_->config().max_positions : o_.model.max_positions;
+  data_ = load_training_data(o_, vocabulary, normalization, max_positions, out_);
 
   if (!o_.resume) {
     manual_seed(o_.seed);
@@ -323,7 +402,8 @@ void Run::prepare() {
   batcher_ = std::make_unique<corpora::Batcher>(data_.train, batching, position);
   validator_ = std::make_unique<Validator>(data_.valid, data_.bleu_sources, data_.bleu_references, *data_.tokenizer,
                                            o_.beam, o_.valid_batch_tokens);
-  recorded_options_ = recorded_options(o_.effective);
+  recorded_options_ = recorded_options(effective_);
+  for (const auto& [key, value] : restored_options_) recorded_options_.emplace(key, value);  // the checkpoint's
 
   const auto& config = model_->config();
   out_ << "model: " << config.type << ", " << model_->parameters().count() << " parameters";
@@ -346,7 +426,7 @@ void Run::prepare() {
       .add("vocab_size", static_cast<int64_t>(data_.vocabulary->vocab_size()))
       .add("source_unk", data_.source_unk)
       .add("target_unk", data_.target_unk)
-      .add_raw("config", config_json(o_.effective))
+      .add_raw("config", config_json(effective_))
       .add_raw("model_config", config_json(config.to_map()));
   if (o_.resume) start.add("restored_from", restored_from);
   log_json(start);

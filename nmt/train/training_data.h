@@ -32,13 +32,25 @@ struct TrainingData {
 };
 
 // Trains a joint vocabulary on the training files (both sides), as the options say, and saves it as
-// <model-dir>/vocab.model (a standard SentencePiece model file).
+// <model-dir>/vocab.model (a standard SentencePiece model file), atomically; a write error is a
+// ModelFileError naming the file and the system's reason.
 std::shared_ptr<const text::SubwordModel> train_joint_vocabulary(const TrainerOptions& options, std::ostream& out);
 
-// Reads and checks everything (see above); reports on `out`. Throws std::runtime_error naming the
-// file or the option to change.
+// What can be checked in seconds before the vocabulary is trained: every corpus file opens (not a
+// folder) and each pair of files has one line count. Throws std::runtime_error naming the option,
+// the file and the system's reason or both counts.
+void check_corpus_files(const TrainerOptions& options);
+
+// The most pieces a training pair may have on a side: --max-length, but never more than a model
+// of `max_positions` positions takes (max_positions - 1: EOS or BOS takes one).
+std::size_t longest_training_side(const TrainerOptions& options, int max_positions);
+
+// Reads and checks everything (see above) for a model of `max_positions` positions: training pairs
+// longer than longest_training_side are dropped (counted as too long), and so are validation pairs
+// that the model cannot take. Reports on `out`. Throws std::runtime_error naming the file or the
+// option to change.
 TrainingData load_training_data(const TrainerOptions& options, std::shared_ptr<const text::SubwordModel> vocabulary,
-                                text::NormalizerSettings normalization, std::ostream& out);
+                                text::NormalizerSettings normalization, int max_positions, std::ostream& out);
 
 // Share of <unk> ids among all ids.
 double unk_share(const corpora::TokenSequences& sequences);

@@ -300,18 +300,18 @@ TEST_CASE("rnn models: parameter names are stable; same seed, same parameters") 
 TEST_CASE("rnn models: configuration errors name the setting") {
   Generator init(1);
   ModelConfig c = tiny("rnn", "lstmm");
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown cell 'lstmm'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("rnn model setting 'cell' = lstmm: must be one of rnn, gru, lstm"), std::invalid_argument);
   c = tiny_luong("local", "dot", true);
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown attention 'local'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("'attention' = local: must be one of global, local-m, local-p"), std::invalid_argument);
   c = tiny_luong("global", "bilinear", true);
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown attention score 'bilinear'"),
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("'score' = bilinear: must be one of dot, general, concat"),
                        std::invalid_argument);
   c = tiny_luong("local-p", "dot", true);
   c.window = 0;
   CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("window"), std::invalid_argument);
   c = tiny("bahdanau");
   c.hidden_size = 7;
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("hidden_size must be even"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("bahdanau model setting 'hidden_size' = 7: must be even"), std::invalid_argument);
   c = tiny("rnn");
   c.rnn_layers = 0;
   CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("rnn_layers"), std::invalid_argument);

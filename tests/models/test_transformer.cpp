@@ -85,11 +85,31 @@ TEST_CASE("transformer: configuration errors name the setting") {
   Generator init(1);
   ModelConfig c = tiny_transformer(false, true);
   c.heads = 3;
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("not divisible by 3 heads"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(c, init), "transformer model setting 'heads' = 3: must divide d_model = 8",
+                       std::invalid_argument);
+  c.heads = 0;  // once a division by zero (SIGFPE)
+  CHECK_THROWS_WITH_AS(build_model(c, init), "transformer model setting 'heads' = 0: must be an integer >= 1",
+                       std::invalid_argument);
+  c = tiny_transformer(false, true);
+  c.encoder_layers = 0;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("'encoder_layers' = 0: must be an integer >= 1"),
+                       std::invalid_argument);
+  c = tiny_transformer(false, true);
+  c.dropout = 1.5f;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("must be a number in [0, 1)"), std::invalid_argument);
+  c = tiny_transformer(false, true);
+  c.max_positions = 1;
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("'max_positions' = 1: must be an integer >= 2"),
+                       std::invalid_argument);
   c = tiny_transformer(false, true, "swish");
-  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown activation 'swish'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("'activation' = swish: must be one of relu, gelu"), std::invalid_argument);
   c.type = "lstm-lm";
   CHECK_THROWS_WITH_AS(build_model(c, init), doctest::Contains("unknown model type 'lstm-lm'"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"d_modle", "3"}}), "unknown model setting 'd_modle'", std::invalid_argument);
   CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"d_model", "x"}}), doctest::Contains("invalid value 'x'"), std::invalid_argument);
+  // The whole text is the value: 64.9 is not the integer 64, 0.1x not the number 0.1.
+  CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"d_model", "64.9"}}),
+                       "model setting 'd_model': invalid value '64.9' (expected an integer)", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"dropout", "0.1x"}}), doctest::Contains("(expected a number)"),
+                       std::invalid_argument);
 }

@@ -96,11 +96,14 @@ TEST_CASE("a missing file is an error naming it") {
   const std::string present = dir.file("b.en", "one\n");
   const Tokenizer tokenizer(shared_model());
   CHECK_THROWS_WITH(read_parallel_corpus(dir.path("nope.de"), present, tokenizer, tokenizer),
-                    doctest::Contains("nope.de: cannot open corpus file"));
+                    doctest::Contains("nope.de: cannot open corpus file: No such file or directory"));
   CHECK_THROWS_WITH(read_parallel_corpus(present, dir.path("nope.en"), tokenizer, tokenizer),
                     doctest::Contains("nope.en: cannot open corpus file"));
   CHECK_THROWS_WITH(read_tsv_corpus(dir.path("nope.tsv"), tokenizer, tokenizer),
-                    doctest::Contains("nope.tsv: cannot open corpus file"));
+                    doctest::Contains("nope.tsv: cannot open corpus file: No such file or directory"));
+  // A folder opens as a file would, and read as an empty corpus; it is an error instead.
+  CHECK_THROWS_WITH(read_parallel_corpus(dir.path(""), present, tokenizer, tokenizer),
+                    doctest::Contains("cannot open corpus file: Is a directory"));
 }
 
 TEST_CASE("filters drop empty, too long and lopsided pairs, and count each") {

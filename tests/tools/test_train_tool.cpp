@@ -100,6 +100,14 @@ TEST_CASE("nmt-train: bad options are errors that name them, with exit status 2"
   CHECK(r.status == 2);
   CHECK(r.err.find("--lr") != std::string::npos);
 
+  // Once killed by SIGFPE (exit 136, no message); now refused before any data is read.
+  std::vector<std::string> zero_heads = tiny_run(dir / "m");
+  *(std::find(zero_heads.begin(), zero_heads.end(), "--heads") + 1) = "0";
+  r = run_tool(zero_heads, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--heads 0 (command line): must be an integer >= 1") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "m"));
+
   r = run_tool({kTrain, "--train-source", (dir / "missing.de").string(), "--train-target", "x.en", "--valid-source",
                 "v.de", "--valid-target", "v.en", "--vocab-size", "300", "--model-dir", (dir / "m2").string()},
                "");

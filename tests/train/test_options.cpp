@@ -268,3 +268,80 @@ TEST_CASE("--help lists each model type with its settings, defaults and help") {
   CHECK(luong.find("--window") != std::string::npos);
   CHECK(luong.find("--d-model") == std::string::npos);
 }
+
+TEST_CASE("every model setting is checked with the model's own rules before any data is read") {
+  // Each of these was accepted, or failed only later (--heads 0 with SIGFPE, no message).
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"--heads", "0"}, "--heads 0 (command line): must be an integer >= 1"},
+      {{"--heads", "3"}, "--heads 3 (command line): must divide --d-model 256 (default)"},
+      {{"--d-model", "66"}, "--heads 4 (default): must divide --d-model 66 (command line)"},
+      {{"--encoder-layers", "-1"}, "--encoder-layers -1 (command line): must be an integer >= 1"},
+      {{"--encoder-layers", "0"}, "--encoder-layers 0"},
+      {{"--decoder-layers", "0"}, "--decoder-layers 0"},
+      {{"--d-ff", "0"}, "--d-ff 0"},
+      {{"--d-model", "64.9"}, "--d-model: invalid value '64.9' (expected an integer)"},
+      {{"--d-model", "-128"}, "--d-model -128 (command line): must be an integer >= 1"},
+      {{"--d-model", "0"}, "--d-model 0"},
+      {{"--dropout", "1.5"}, "--dropout 1.5 (command line): must be a number in [0, 1)"},
+      {{"--dropout", "1"}, "--dropout 1 (command line)"},
+      {{"--dropout", "0.1x"}, "--dropout: invalid value '0.1x' (expected a number)"},
+      {{"--max-positions", "1"}, "--max-positions 1 (command line): must be an integer >= 2"},
+      {{"--activation", "tanh"}, "--activation tanh (command line): must be one of relu, gelu"},
+      {{"--model-type", "bahdanau", "--hidden-size", "31"}, "--hidden-size 31 (command line): must be even"},
+      {{"--model-type", "bahdanau", "--cell", "rnn"}, "--cell rnn (command line): must be one of gru, lstm"},
+      {{"--model-type", "luong", "--rnn-layers", "0"}, "--rnn-layers 0"},
+      {{"--model-type", "luong", "--attention", "local-p", "--window", "0"},
+       "--window 0 (command line): must be at least 1 with --attention local-p (command line)"},
+      {{"--model-type", "rnn", "--embedding-size", "0"}, "--embedding-size 0"},
+  };
+  for (const auto& [args, message] : refused)
+    CHECK_MESSAGE(parse_error(with_data(args)).find(message) != std::string::npos, parse_error(with_data(args)));
+  // Global attention ignores the window, so 0 is fine there.
+  CHECK(parse(with_data({"--model-type", "luong", "--window", "0"})).options.model.window == 0);
+
+  // From a config file: the file and the line.
+  const auto dir = scratch_dir("options-rules");
+  const std::string config = (dir / "model.ini").string();
+  std::ofstream(config) << "[model]\nd-model = 64\n\nheads = 5\n";
+  CHECK(parse_error(with_data({"--config", config})) ==
+        "--heads 5 (config file '" + config + "' line 4): must divide --d-model 64 (config file '" + config +
+            "' line 2)");
+  std::ofstream(config) << "# widths\nd-model = 64.9\n";
+  CHECK(parse_error(with_data({"--config", config})) ==
+        "--d-model (config file '" + config + "' line 2): invalid value '64.9' (expected an integer)");
+  // Any option's bad value names its line.
+  std::ofstream(config) << "lr = 0.001\nbatch-tokens = many\n";
+  CHECK(parse_error(with_data({"--config", config})) ==
+        "--batch-tokens (config file '" + config + "' line 2): invalid value 'many' (expected an integer)");
+}
+
+TEST_CASE("config files: a folder is an error, a byte order mark is skipped, a key set twice names both lines") {
+  const auto dir = scratch_dir("options-config-files");
+  CHECK(parse_error(with_data({"--config", dir.string()})) ==
+        "--config: '" + dir.string() + "' is a directory, not a config file");
+  CHECK(parse_error(with_data({"--config", (dir / "missing.ini").string()})).find("No such file or directory") !=
+        std::string::npos);
+
+  const std::string bom = (dir / "bom.ini").string();
+  std::ofstream(bom) << "\xEF\xBB\xBFwarmup = 17\nlr = 0.25\n";
+  const TrainerOptions o = parse(with_data({"--config", bom})).options;
+  CHECK(o.schedule.warmup == 17);
+  CHECK(o.schedule.peak == doctest::Approx(0.25));
+
+  const std::string twice = (dir / "twice.ini").string();
+  std::ofstream(twice) << "[training]\nwarmup = 10\nlr = 0.1\n[more]\nwarmup = 20\n";
+  CHECK(parse_error(with_data({"--config", twice})) ==
+        "config file '" + twice + "' line 5: 'warmup' is set again (first on line 2)");
+  // An included file may set what the including one sets (the including one wins), as before.
+  std::ofstream(dir / "base.inc") << "warmup = 5\n";
+  std::ofstream(twice) << "include = base.inc\nwarmup = 20\n";
+  CHECK(parse(with_data({"--config", twice})).options.schedule.warmup == 20);
+}
+
+TEST_CASE("the options given, apart from their defaults") {
+  const TrainerOptions o = parse(with_data({"--warmup", "7"})).options;
+  CHECK(o.given.count("warmup") == 1);
+  CHECK(o.given.count("train-source") == 1);
+  CHECK(o.given.count("lr") == 0);
+  CHECK(o.given.count("d-model") == 0);
+}

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "nmt/models/model_file.h"
@@ -390,4 +391,148 @@ TEST_CASE("training is refused when the vocabulary does not cover the data") {
   options.valid_bleu = false;
   options.valid_metric = "loss";
   CHECK(Trainer(options, out).run().updates == 1);
+}
+
+TEST_CASE("pairs longer than --max-positions allows are dropped at start, whatever --max-length says") {
+  // A 32-position Transformer takes 31 pieces and EOS; some of the 300 pairs are longer. Before,
+  // the run stopped at the first batch holding one ("position 33 beyond max_positions 32").
+  for (const std::size_t max_length : {std::size_t{0}, std::size_t{250}}) {
+    CAPTURE(max_length);
+    TrainerOptions options = tiny_options(scratch_dir("max-positions-" + std::to_string(max_length)));
+    options.model.max_positions = 32;
+    options.max_length = max_length;
+    options.max_length_ratio = 0;
+    options.max_updates = 30;  // more than one epoch: every pair is seen
+    options.valid_every = 30;
+    options.valid_bleu = false;
+    options.valid_metric = "loss";
+    std::ostringstream out;
+    CHECK(Trainer(options, out).run().updates == 30);
+    const std::string progress = out.str();
+    CHECK(progress.find("note: pairs with more than 31 pieces on a side are dropped") != std::string::npos);
+    const std::size_t summary = progress.find("training data: read 300 pairs");
+    REQUIRE(summary != std::string::npos);
+    const std::string line = progress.substr(summary, progress.find('\n', summary) - summary);
+    CHECK_MESSAGE(line.find(", 0 too long") == std::string::npos, line);
+    CHECK_MESSAGE(line.find(" too long") != std::string::npos, line);
+  }
+}
+
+TEST_CASE("the corpus files are checked before the vocabulary is trained") {
+  const fs::path dir = scratch_dir("corpus-check");
+  TrainerOptions options = tiny_options(dir / "run");
+  options.vocabulary.clear();  // would train one
+  options.vocab_size = 500;
+  options.train_target = head_of("train.en", 299, dir);
+  std::ostringstream out;
+  CHECK_THROWS_WITH(Trainer(options, out).run(),
+                    doctest::Contains(("has 300 lines but --train-target '" + options.train_target + "' has 299").c_str()));
+  CHECK(out.str().find("training a joint") == std::string::npos);
+
+  options.train_target = small_corpus().train_en;
+  options.valid_target = (dir / "missing.en").string();
+  CHECK_THROWS_WITH(Trainer(options, out).run(),
+                    doctest::Contains(("--valid-target: cannot open '" + options.valid_target +
+                                       "': No such file or directory")
+                                          .c_str()));
+  options.valid_target = dir.string();
+  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("Is a directory"));
+  CHECK(out.str().find("training a joint") == std::string::npos);
+}
+
+TEST_CASE("--vocab with --vocab-size or --subword-type: they are ignored, with a warning") {
+  TrainerOptions options = tiny_options(scratch_dir("vocab-given"));
+  options.max_updates = 1;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  options.vocab_size = 8000;
+  options.given = {"vocab-size", "subword-type"};
+  std::ostringstream out;
+  Trainer(options, out).run();
+  CHECK(out.str().find("warning: --vocab-size 8000 is ignored: --vocab " + options.vocabulary + " has 500 pieces") !=
+        std::string::npos);
+  CHECK(out.str().find("warning: --subword-type unigram is ignored") != std::string::npos);
+}
+
+TEST_CASE("vocab.model is written atomically; a write error names the file and the reason") {
+  const fs::path dir = scratch_dir("vocab-write");
+  TrainerOptions options = tiny_options(dir);
+  options.vocabulary.clear();
+  options.vocab_size = 500;
+  fs::create_directories(dir / "vocab.model");  // rename() cannot replace a folder
+  std::ostringstream out;
+  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("vocab.model"));
+  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("Is a directory"));
+  for (const auto& entry : fs::directory_iterator(dir))  // no temporary file left behind
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp-") == std::string::npos, entry.path());
+}
+
+TEST_CASE("a log.jsonl that cannot be written stops the run with the reason") {
+  const fs::path dir = scratch_dir("log-write");
+  fs::create_symlink("/dev/full", dir / "log.jsonl");  // every write: ENOSPC
+  TrainerOptions options = tiny_options(dir);
+  options.max_updates = 3;
+  std::ostringstream out;
+  CHECK_THROWS_WITH(Trainer(options, out).run(),
+                    doctest::Contains(("cannot write '" + (dir / "log.jsonl").string() +
+                                       "': No space left on device; training stopped")
+                                          .c_str()));
+}
+
+TEST_CASE("a resumed run's log: each update once, and only the options that took effect") {
+  const fs::path dir = scratch_dir("resume-log");
+  TrainerOptions options = tiny_options(dir);
+  options.log_every = 1;
+  options.valid_every = 5;
+  options.valid_bleu = false;
+  options.valid_metric = "loss";
+  options.effective = {{"d-model", "32"}, {"lr", "0.003"}, {"vocab-size", "500"}};
+  options.max_updates = 7;  // checkpoints at 5 and 7
+  std::ostringstream out;
+  Trainer(options, out).run();
+  // A killed run's records after its last checkpoint, the last one torn by the kill.
+  fs::remove(checkpoint_path(dir, 7));
+  std::ofstream(dir / "log.jsonl", std::ios::app) << "{\"event\": \"train\", \"update\": 8, \"loss\": 123456}\n"
+                                                  << "{\"event\": \"train\", \"upd";
+  options.resume = true;
+  options.max_updates = 9;
+  options.effective["d-model"] = "64";  // ignored: the checkpoint's model goes on
+  options.effective["lr"] = "0.002";
+  options.given = {"d-model", "lr"};
+  std::ostringstream resumed;
+  Trainer(options, resumed).run();
+  CHECK(resumed.str().find("record(s) after update 5 (the checkpoint's") != std::string::npos);
+  CHECK(resumed.str().find("ignored: --d-model 64") != std::string::npos);
+
+  const std::string log = read_text(dir / "log.jsonl");
+  std::map<std::string, int> train_records;  // "update": N -> how many train records hold it
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("\"event\": \"train\"") != std::string::npos) {
+      const std::size_t at = line.find("\"update\": ");
+      ++train_records[line.substr(at, line.find(',', at) - at)];
+    }
+  CHECK(train_records.size() == 9);
+  for (int update = 1; update <= 9; ++update)
+    CHECK_MESSAGE(train_records["\"update\": " + std::to_string(update)] == 1, update);
+  CHECK(log.find("123456") == std::string::npos);
+  CHECK(log.find("\"upd\n") == std::string::npos);
+  const std::size_t resume = log.find("\"event\": \"resume\"");
+  REQUIRE(resume != std::string::npos);
+  const std::string record = log.substr(resume, log.find('\n', resume) - resume);
+  CHECK_MESSAGE(record.find("\"d-model\"") == std::string::npos, record);
+  CHECK_MESSAGE(record.find("\"vocab-size\"") == std::string::npos, record);
+  CHECK_MESSAGE(record.find("\"lr\": \"0.002\"") != std::string::npos, record);
+}
+
+TEST_CASE("truncate_log keeps the records up to an update, and those without one") {
+  const fs::path dir = scratch_dir("truncate-log");
+  const fs::path log = dir / "log.jsonl";
+  CHECK(truncate_log(log, 5) == 0);
+  CHECK_FALSE(fs::exists(log));
+  std::ofstream(log) << "{\"event\": \"start\", \"update\": 0}\n{\"event\": \"train\", \"update\": 5}\n"
+                        "{\"note\": 1}\n{\"event\": \"train\", \"update\": 6}\n{\"event\": \"end\", \"update\": 6}\n";
+  CHECK(truncate_log(log, 5) == 2);
+  CHECK(read_text(log) == "{\"event\": \"start\", \"update\": 0}\n{\"event\": \"train\", \"update\": 5}\n{\"note\": 1}\n");
+  CHECK(truncate_log(log, 5) == 0);
 }
