@@ -278,7 +278,10 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
   name += ".tmp-XXXXXX";
   std::string temp = (dir / name).string();
   int fd = ::mkstemp(temp.data());
-  if (fd < 0) fail(path, "cannot create a temporary file in '" + dir.string() + "': " + system_error_text());
+  // The messages name the file whatever it holds (a model, a vocabulary, a log).
+  if (fd < 0)
+    throw ModelFileError("cannot write '" + path + "': cannot create a temporary file in '" + dir.string() +
+                         "': " + system_error_text());
   try {
     // mkstemp makes the file 0600; a model file gets the permissions any new file would (the umask).
     if (::fchmod(fd, 0666 & ~process_umask()) != 0) throw std::system_error(errno, std::generic_category());
@@ -297,8 +300,8 @@ void write_file_atomically(const std::string& path, std::initializer_list<std::s
   } catch (const std::system_error& e) {
     if (fd >= 0) ::close(fd);
     ::unlink(temp.c_str());
-    fail(path, std::string("cannot write: ") + std::strerror(e.code().value()) +
-                   " (the previous file, if any, is unchanged)");
+    throw ModelFileError("cannot write '" + path + "': " + std::strerror(e.code().value()) +
+                         " (the previous file, if any, is unchanged)");
   }
   // Make the rename itself durable.
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

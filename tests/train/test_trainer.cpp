@@ -461,10 +461,20 @@ TEST_CASE("vocab.model is written atomically; a write error names the file and t
   options.vocab_size = 500;
   fs::create_directories(dir / "vocab.model");  // rename() cannot replace a folder
   std::ostringstream out;
-  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("vocab.model"));
-  CHECK_THROWS_WITH(Trainer(options, out).run(), doctest::Contains("Is a directory"));
+  CHECK_THROWS_WITH(Trainer(options, out).run(),
+                    doctest::Contains(("cannot write '" + (dir / "vocab.model").string() + "': Is a directory").c_str()));
   for (const auto& entry : fs::directory_iterator(dir))  // no temporary file left behind
     CHECK_MESSAGE(entry.path().filename().string().find(".tmp-") == std::string::npos, entry.path());
+
+  // A disk that fills up mid-write: no vocab.model at all (it was left with 0 bytes before).
+  fs::remove(dir / "vocab.model");
+  set_write_failure_for_testing(1000);
+  CHECK_THROWS_WITH(Trainer(options, out).run(),
+                    doctest::Contains(("cannot write '" + (dir / "vocab.model").string() +
+                                       "': No space left on device")
+                                          .c_str()));
+  set_write_failure_for_testing(-1);
+  CHECK_FALSE(fs::exists(dir / "vocab.model"));
 }
 
 TEST_CASE("a log.jsonl that cannot be written stops the run with the reason") {
