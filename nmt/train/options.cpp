@@ -577,6 +577,11 @@ void TrainerOptions::validate() const {
         "and --target-lang");
   if (model_dir.empty()) throw OptionsError("--model-dir is required (where the model, checkpoints and log go)");
   if (resume && !init_from.empty()) throw OptionsError("--resume and --init-from exclude each other");
+  try {  // what parse_train_command_line checked already, for options made in code
+    check_model_config(model);
+  } catch (const std::invalid_argument& e) {
+    throw OptionsError(e.what());
+  }
   if (valid_metric == "bleu" && !valid_bleu)
     throw OptionsError("--valid-metric bleu needs --valid-bleu true");
   if (schedule.kind == ScheduleKind::step && schedule.decay_start < 1)

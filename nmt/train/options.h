@@ -80,7 +80,8 @@ struct TrainerOptions {
   // The options set on the command line or in a config file (the others have their defaults).
   std::set<std::string> given;
 
-  // Throws OptionsError naming the option when a value is out of range or a requirement is missing.
+  // Throws OptionsError naming the option when a value is out of range or a requirement is missing,
+  // or the model setting that breaks its model's rules (check_model_config, model_registry.h).
   void validate() const;
 };
 

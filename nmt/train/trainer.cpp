@@ -229,13 +229,14 @@ std::map<std::string, std::string> Run::took_effect(const std::string& restored_
     }
     drop(name, differs);
   }
-  for (const char* name : {"vocab-size", "subword-type", "normalization"}) {
-    auto recorded = restored_options_.find(name);
-    drop(name, recorded == restored_options_.end() || recorded->second != effective[name]);
-  }
-  const auto recorded_vocab = restored_options_.find("vocab");
-  drop("vocab", recorded_vocab == restored_options_.end() ||
-                    recorded_vocab->second != fs::path(effective["vocab"]).filename().string());
+  auto value = [](const std::map<std::string, std::string>& options, const std::string& name) {
+    auto it = options.find(name);
+    return it == options.end() ? std::string() : it->second;
+  };
+  for (const char* name : {"vocab-size", "subword-type", "normalization"})
+    drop(name, value(restored_options_, name) != value(effective, name));
+  // Model files record the vocabulary's file name, not its path.
+  drop("vocab", value(restored_options_, "vocab") != fs::path(value(effective, "vocab")).filename().string());
   if (!ignored.empty())
     out_ << "note: --resume continues with the model and vocabulary of " << restored_from << "; ignored: " << ignored
          << std::endl;

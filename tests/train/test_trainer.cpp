@@ -546,3 +546,12 @@ TEST_CASE("truncate_log keeps the records up to an update, and those without one
   CHECK(read_text(log) == "{\"event\": \"start\", \"update\": 0}\n{\"event\": \"train\", \"update\": 5}\n{\"note\": 1}\n");
   CHECK(truncate_log(log, 5) == 0);
 }
+
+TEST_CASE("a Trainer refuses model settings that break the model's rules before reading anything") {
+  TrainerOptions options = tiny_options(scratch_dir("model-rules"));
+  options.model.heads = 0;
+  options.train_source = "/nonexistent";  // not reached
+  std::ostringstream out;
+  CHECK_THROWS_AS_MESSAGE(Trainer(options, out), OptionsError, "heads 0");
+  CHECK_THROWS_WITH(Trainer(options, out), "transformer model setting 'heads' = 0: must be an integer >= 1");
+}
