@@ -2,6 +2,8 @@
 #include "tokenizer/normalizer.h"
 
 #include <unicode/bytestream.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -49,14 +51,39 @@ std::size_t whitespace_length(std::string_view text, std::size_t i) {
 
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";  // U+FEFF
 
-// text without any U+FEFF, in `storage` if there was one to delete.
-std::string_view without_byte_order_marks(std::string_view text, std::string& storage) {
-  if (text.find(kByteOrderMark) == std::string_view::npos) return text;
+// Step 0's characters (see normalizer.h): controls that are not White_Space, and format
+// characters except the joiners U+200C and U+200D.
+bool invisible(UChar32 c) {
+  switch (u_charType(c)) {
+    case U_CONTROL_CHAR: return !u_isUWhiteSpace(c);
+    case U_FORMAT_CHAR: return c != 0x200C && c != 0x200D;
+    default: return false;
+  }
+}
+
+// Whether the byte may begin an invisible character: an ASCII control, 0xC2 (C1, U+00AD) or the
+// lead byte of anything from U+0600 on; U+00C0..05FF (Latin to Hebrew) hold none. A quick filter
+// that lets most European text through untouched; invisible() decides.
+bool may_begin_invisible(std::uint8_t b) { return b < 0x20 || b == 0x7F || b == 0xC2 || b >= 0xD8; }
+
+// text without any U+FEFF, nor (when `all`) any other invisible character; in `storage` if
+// there was one to delete. text is valid UTF-8 (the Utf8Checker ran first).
+std::string_view without_invisible(std::string_view text, bool all, std::string& storage) {
+  if (!all) {
+    if (text.find(kByteOrderMark) == std::string_view::npos) return text;
+  } else if (std::none_of(text.begin(), text.end(),
+                          [](char b) { return may_begin_invisible(static_cast<std::uint8_t>(b)); })) {
+    return text;
+  }
   storage.clear();
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t mark = std::min(text.find(kByteOrderMark, at), text.size());
-    storage.append(text.substr(at, mark - at));
-    at = mark + kByteOrderMark.size();
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  const int32_t length = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    const bool drop = c == 0xFEFF || (all && c >= 0 && invisible(c));
+    if (!drop) storage.append(text.substr(start, i - start));
   }
   return storage;
 }
@@ -100,11 +127,12 @@ NormalizationForm parse_normalization_form(std::string_view name) {
 }
 
 std::string NormalizerSettings::serialize() const {
-  return "form=" + std::string(to_string(form)) + "\n";
+  return "form=" + std::string(to_string(form)) + "\ninvisible=" + (delete_invisible ? "delete" : "keep") + "\n";
 }
 
 NormalizerSettings NormalizerSettings::deserialize(std::string_view text) {
   NormalizerSettings settings;
+  settings.delete_invisible = false;  // files from before step 0 lack the key
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
@@ -117,6 +145,11 @@ NormalizerSettings NormalizerSettings::deserialize(std::string_view text) {
     const std::string_view key = line.substr(0, equals), value = line.substr(equals + 1);
     if (key == "form") {
       settings.form = parse_normalization_form(value);
+    } else if (key == "invisible" && (value == "delete" || value == "keep")) {
+      settings.delete_invisible = value == "delete";
+    } else if (key == "invisible") {
+      throw std::invalid_argument("normaliser settings: unknown value '" + std::string(value) +
+                                  "' for 'invisible' (expected delete or keep)");
     } else {
       throw std::invalid_argument("normaliser settings: unknown key '" + std::string(key) + "'");
     }
@@ -134,8 +167,8 @@ std::string Normalizer::normalize(std::string_view text) const {
 }
 
 void Normalizer::normalize(std::string_view text, std::string& out) const {
-  std::string without_marks;
-  text = without_byte_order_marks(text, without_marks);  // first, so that ICU composes across them
+  std::string visible;
+  text = without_invisible(text, settings_.delete_invisible, visible);  // first, so that ICU composes across them
   if (const icu::Normalizer2* icu = icu_normalizer_) {
     UErrorCode status = U_ZERO_ERROR;
     const icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));

@@ -3,6 +3,7 @@
 // training options and update count. Text for people, --json for programs.
 //   nmt-model-info FILE [--json] [--parameters]
 // Exit status: 0; 1 when the file cannot be read (the message says why); 2 bad options.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <iostream>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     std::string normalization = file.info.normalization.serialize();
     while (!normalization.empty() && std::isspace(static_cast<unsigned char>(normalization.back())))
       normalization.pop_back();
+    std::replace(normalization.begin(), normalization.end(), '\n', ' ');  // "form=nfkc invisible=delete"
     const bool checkpoint = !file.info.training_state.empty();
     const auto updates = file.info.training_config.find("updates");
     const std::string model_type = file.model_config.count("type") ? file.model_config.at("type") : "?";

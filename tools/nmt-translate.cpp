@@ -5,8 +5,11 @@
 // Search: nmt/search/search.h (fairseq-style beam search).
 //
 // Output per line:  translation [||| alignment] [||| attention] [||| positions]
-// --n-best K:       id ||| translation ||| score [||| alignment] [||| attention] [||| positions]
-//                   (K lines, Moses)
+// --n-best K:       id ||| translation ||| LogProb= l Length= n ||| score [||| alignment] ...
+//                   (K lines, Moses: id, text, features, total score)
+// Whatever the model emits, each input line gives exactly one output line (K with --n-best): every
+// text goes through tokenizer/printable_line.h, which turns line breaks into spaces and other
+// control characters into U+FFFD.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -83,8 +86,10 @@ po::options_description describe(Settings& s) {
       ("max-source-length", po::value(&s.max_source_length)->default_value(0),
        "longer sources are cut to this many subwords, with a warning (0 = the model's limit)")
       ("n-best", po::value(&s.n_best)->default_value(0),
-       "print the K best translations of each line as 'id ||| translation ||| score' (Moses format, "
-       "id from 0, score = normalised log-probability); K <= beam")
+       "print the K best translations of each line as 'id ||| translation ||| LogProb= l Length= n ||| score' "
+       "(Moses format: id from 0; features l = the log-probability summed over the output subwords and n = "
+       "their number, EOS included (an ensemble's l is its members' average); score = l normalised by "
+       "--normalize); K <= beam")
       ("alignment", po::bool_switch(&s.alignment),
        "append ' ||| ' and hard alignments 'src-tgt' (subword positions from 0, attention argmax)")
       ("attention", po::bool_switch(&s.attention),
@@ -118,7 +123,10 @@ Settings parse(int argc, char** argv, bool& help) {
   }
   help = vm.count("help") > 0;
   if (help) {
-    std::cout << "Translates raw text, one sentence per line, with a model trained by nmt-train.\n\n"
+    std::cout << "Translates raw text, one sentence per line, with a model trained by nmt-train.\n"
+                 "Each input line gives exactly one output line (--n-best K: K lines), whatever the model emits: "
+                 "in translations and subword labels, line breaks (U+000A..000D, U+0085, U+2028, U+2029) and tabs "
+                 "become spaces and other control characters U+FFFD; SVGs are well-formed XML.\n\n"
               << options << std::endl;
     return s;
   }
@@ -141,6 +149,14 @@ Settings parse(int argc, char** argv, bool& help) {
     throw UsageError(std::string("--normalize: ") + e.what());
   }
   return s;
+}
+
+// Moses n-best fields 3 and 4: " ||| LogProb= l Length= n ||| score" (zeros for an empty line).
+std::string moses_scores(const nmt::Hypothesis* h) {
+  char text[96];
+  std::snprintf(text, sizeof text, " ||| LogProb= %.4f Length= %zu ||| %.4f", h ? static_cast<double>(h->score) : 0.0,
+                h ? h->tokens.size() + 1 : 0, h ? static_cast<double>(h->normalized) : 0.0);
+  return text;
 }
 
 // One output line for hypothesis h.
@@ -229,14 +245,12 @@ int run(const Settings& s) {
       const std::size_t line = next_line + i;
       if (s.n_best > 0) {
         if (t.empty()) {
-          out += std::to_string(line - 1) + " |||  ||| 0";
+          out += std::to_string(line - 1) + " ||| " + moses_scores(nullptr);
           append_fields(out, nullptr, s);
           out += '\n';
         }
         for (const nmt::Hypothesis& h : t.result.hypotheses) {
-          char score[32];
-          std::snprintf(score, sizeof score, "%.4f", static_cast<double>(h.normalized));
-          out += std::to_string(line - 1) + " ||| " + translator.detokenize(h.tokens) + " ||| " + score;
+          out += std::to_string(line - 1) + " ||| " + translator.detokenize(h.tokens) + moses_scores(&h);
           append_fields(out, &h, s);
           out += '\n';
         }

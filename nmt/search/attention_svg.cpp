@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tokenizer/printable_line.h"
+
 namespace nmt {
 namespace {
 
@@ -32,7 +34,7 @@ std::string shade(float weight) {
 std::string xml_escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (char c : text::printable_line(text)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;

@@ -18,7 +18,8 @@ namespace nmt {
 void write_attention_svg(std::ostream& out, const Hypothesis& h, const std::vector<std::string>& source_labels,
                          const std::vector<std::string>& target_labels, const std::string& title);
 
-// Text made safe for XML character data and attribute values.
+// Text made safe for XML character data and attribute values: tokenizer/printable_line.h's
+// replacements (no control characters, which XML 1.0 forbids), then the five entities.
 std::string xml_escape(const std::string& text);
 
 }  // namespace nmt

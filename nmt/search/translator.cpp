@@ -5,6 +5,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "tokenizer/printable_line.h"
+
 namespace nmt {
 
 Translator::Translator(EncoderDecoder& model, text::Tokenizer tokenizer, TranslatorOptions options)
@@ -52,10 +54,14 @@ std::vector<Translation> Translator::translate(std::span<const std::string> line
   return out;
 }
 
+std::string Translator::detokenize(std::span<const int32_t> ids) const {
+  return text::printable_line(tokenizer_.decode(ids));
+}
+
 std::vector<std::string> Translator::pieces(std::span<const int32_t> ids, bool with_eos) const {
   std::vector<std::string> labels;
   labels.reserve(ids.size() + 1);
-  for (int32_t id : ids) labels.push_back(tokenizer_.model().piece(id));
+  for (int32_t id : ids) labels.push_back(text::printable_line(tokenizer_.model().piece(id)));
   if (with_eos) labels.push_back("</s>");
   return labels;
 }

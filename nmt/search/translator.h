@@ -4,7 +4,8 @@
 // and is searched together with the others; empty lines give empty translations without touching
 // the model. Lines are sorted by length and searched batch_size at a time, so that sentences that
 // share a batch need similar numbers of steps; results come back in input order and do not depend
-// on the batching (search.h).
+// on the batching (search.h). Every text that comes out (translations, n-best entries, subword
+// labels) has passed tokenizer/printable_line.h: one line, valid XML, whatever the model emitted.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ struct TranslatorOptions {
 };
 
 struct Translation {
-  std::string text;              // detokenised best hypothesis; "" for an empty line
+  std::string text;              // detokenised best hypothesis (printable_line); "" for an empty line
   std::vector<int32_t> source;   // the source's subword ids as searched (after any cut), no EOS
   SentenceResult result;         // no hypotheses for an empty line
   bool source_truncated = false;
@@ -42,8 +43,10 @@ class Translator {
   std::vector<Translation> translate(std::span<const std::string> lines, std::string_view input_name,
                                      std::size_t first_line);
 
-  std::string detokenize(std::span<const int32_t> ids) const { return tokenizer_.decode(ids); }
-  // Subword strings, with "</s>" appended for EOS when asked (labels for alignments, heatmaps).
+  // Detokenised text, through printable_line (no control characters, one line).
+  std::string detokenize(std::span<const int32_t> ids) const;
+  // Subword strings through printable_line, with "</s>" appended for EOS when asked (labels for
+  // alignments, heatmaps).
   std::vector<std::string> pieces(std::span<const int32_t> ids, bool with_eos) const;
 
   const TranslatorOptions& options() const { return options_; }

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tokenizer/printable_line.h"
+
 namespace nmt::train {
 namespace {
 
@@ -21,9 +23,11 @@ bool number_field(const std::string& line, const std::string& key, double* value
   return end != begin;
 }
 
+// Text for XML character data: control characters replaced as in every output
+// (tokenizer/printable_line.h; XML forbids most of them), then the markup characters.
 std::string escape(const std::string& text) {
   std::string out;
-  for (char c : text) {
+  for (char c : text::printable_line(text)) {
     if (c == '<') out += "&lt;";
     else if (c == '>') out += "&gt;";
     else if (c == '&') out += "&amp;";

@@ -5,6 +5,7 @@
 
 #include "nmt/search/alignment.h"
 #include "nmt/search/attention_svg.h"
+#include "tests/tools/well_formed_xml.h"
 
 using namespace nmt;
 
@@ -94,4 +95,15 @@ TEST_CASE("the SVG heatmap has a labelled cell per weight and a colour scale, es
   // Label counts must match the matrix.
   std::ostringstream bad;
   CHECK_THROWS_AS(write_attention_svg(bad, h, {"a", "b"}, {"x", "y", "z"}, "t"), std::invalid_argument);
+}
+
+TEST_CASE("the SVG heatmap is well-formed XML whatever its labels hold: control characters, U+FFFF, bad UTF-8") {
+  const Hypothesis h = two_by_three();
+  std::ostringstream svg;
+  write_attention_svg(svg, h, {"\x1C", std::string("\0", 1), "a\nb", "</s>"}, {"\xEF\xBF\xBF", "\xC2\x85\xFF", "</s>"},
+                      "line 1: \x1B[1m\r\n&");
+  const std::string text = svg.str();
+  CHECK_MESSAGE(nmt::testing::xml_problem(text).empty(), nmt::testing::xml_problem(text));
+  CHECK(text.find("line 1: \xEF\xBF\xBD[1m  &amp;") != std::string::npos);  // the replacements of printable_line
+  CHECK(xml_escape("a\x1C<b>\n") == "a\xEF\xBF\xBD&lt;b&gt; ");
 }

@@ -2,6 +2,7 @@
 // (nmt/search/translator.h).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 
@@ -99,4 +100,30 @@ TEST_CASE("translator: invalid UTF-8 is replaced and long lines are cut, each wi
   Translator limited(short_model, f.tokenizer(), options);
   CHECK(limited.max_source_length() == 3);
   CHECK(limited.translate(lines, "in.de", 1)[2].source.size() == 3);
+}
+
+TEST_CASE("translator: texts and labels come out printable, whatever pieces the model emits") {
+  Fixture f;
+  const text::SubwordModel& v = *vocabulary();
+  const int V = v.vocab_size();
+  // The model spells "A\n\x1C" + U+2028 + "B" with byte pieces, then ends.
+  const Ids wanted = {v.piece_to_id("<0x41>"), v.piece_to_id("<0x0A>"), v.piece_to_id("<0x1C>"),
+                      v.piece_to_id("<0xE2>"), v.piece_to_id("<0x80>"), v.piece_to_id("<0xA8>"),
+                      v.piece_to_id("<0x42>"), kEos};
+  for (int32_t id : wanted) REQUIRE(id != text::kUnkId);
+  MockModel model(V, [&](const Ids&, const Ids& prefix) {
+    std::vector<float> lp(V, -20.f);
+    lp[wanted[std::min(prefix.size(), wanted.size() - 1)]] = 0.f;
+    return lp;
+  });
+  TranslatorOptions options;
+  options.search.beam = 2;
+  Translator translator(model, f.tokenizer(), options);
+  const auto out = translator.translate(std::vector<std::string>{"Ein Hund."}, "test.de", 1);
+  REQUIRE(out.size() == 1);
+  REQUIRE(out[0].result.best().tokens == Ids(wanted.begin(), wanted.end() - 1));
+  CHECK(v.decode(out[0].result.best().tokens) == "A\n\x1C\xE2\x80\xA8" "B");  // what the model said
+  CHECK(out[0].text == "A \xEF\xBF\xBD B");                                     // what comes out
+  CHECK(translator.detokenize(out[0].result.best().tokens) == out[0].text);
+  CHECK(translator.pieces(wanted, false)[1] == "<0x0A>");
 }

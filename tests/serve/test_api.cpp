@@ -120,7 +120,7 @@ TEST_CASE("/v1/translate: n-best, alignment and the attention matrix equal nmt-t
   REQUIRE(status == 200);
   CHECK(r["model"] == "tiny");
   REQUIRE(r["translations"].size() == lines.size());
-  // nmt-translate: "id ||| text ||| score ||| alignment ||| attention", 3 lines per sentence.
+  // nmt-translate: "id ||| text ||| features ||| score ||| alignment ||| attention", 3 lines per sentence.
   REQUIRE(nbest_lines.size() == 3 * lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const json& t = r["translations"][i];
@@ -134,16 +134,18 @@ TEST_CASE("/v1/translate: n-best, alignment and the attention matrix equal nmt-t
         if (bar == std::string::npos) break;
         at = bar + 5;
       }
-      REQUIRE(fields.size() == 5);
+      REQUIRE(fields.size() == 6);
       CHECK(t["n_best"][k]["text"] == fields[1]);
       char score[32];
+      std::snprintf(score, sizeof score, "%.4f", t["n_best"][k]["log_probability"].get<double>());
+      CHECK(fields[2].starts_with("LogProb= " + std::string(score) + " Length= "));
       std::snprintf(score, sizeof score, "%.4f", t["n_best"][k]["score"].get<double>());
-      CHECK(fields[2] == score);
+      CHECK(fields[3] == score);
       if (k > 0) continue;
       CHECK(t["text"] == fields[1]);
       std::string alignment;
       for (const json& p : t["alignment"]) alignment += (alignment.empty() ? "" : " ") + std::to_string(p[0].get<int>()) + "-" + std::to_string(p[1].get<int>());
-      CHECK(alignment == fields[3]);
+      CHECK(alignment == fields[4]);
       std::string attention;
       const json& rows = t["attention"];
       CHECK(rows.size() == t["target_tokens"].size());
@@ -156,7 +158,7 @@ TEST_CASE("/v1/translate: n-best, alignment and the attention matrix equal nmt-t
           attention += (col ? "," : "") + std::string(w);
         }
       }
-      CHECK(attention == fields[4]);
+      CHECK(attention == fields[5]);
     }
   }
   // An empty line: an empty translation.

@@ -8,6 +8,7 @@
 #include "test_data.h"
 #include "tokenizer/cached_encoder.h"
 #include "tokenizer/normalizer.h"
+#include "tokenizer/printable_line.h"
 #include "tokenizer/special_ids.h"
 #include "tokenizer/subword_model.h"
 #include "tokenizer/tokenizer.h"
@@ -86,12 +87,60 @@ TEST_CASE("whitespace: every White_Space run becomes one space, none at the ends
   }
 }
 
+TEST_CASE("invisible characters are deleted: controls, zero-width and bidi characters; joiners stay") {
+  for (NormalizationForm form : {NormalizationForm::nfkc, NormalizationForm::nfc, NormalizationForm::none}) {
+    const Normalizer normalizer({form});
+    CHECK(normalizer.normalize(std::string("\0\0\0", 3)) == "");
+    CHECK(normalizer.normalize("\xE2\x80\x8B\xE2\x80\xAE\xE2\x81\xA6\xE2\x80\x8E") == "");  // U+200B 202E 2066 200E
+    CHECK(normalizer.normalize("ro\xE2\x80\x8Bten Hut") == "roten Hut");                          // U+200B
+    CHECK(normalizer.normalize("Kinder\xE2\x80\xAE spielen\xE2\x80\xAC.") == "Kinder spielen.");  // U+202E, 202C
+    CHECK(normalizer.normalize("a\x01\x1B[31mb\x7F\xC2\x9B") == "a[31mb");  // C0, DEL, C1
+    CHECK(normalizer.normalize("Fu\xC3\x9F\xC2\xAD" "ball") == "Fu\xC3\x9F" "ball");  // soft hyphen U+00AD
+    CHECK(normalizer.normalize("\xF3\xA0\x80\x81x\xE2\x81\xA0y") == "xy");      // tag U+E0001, word joiner U+2060
+    // Whitespace controls are still whitespace; U+0085 (NEL) too.
+    CHECK(normalizer.normalize("a\tb\nc\xC2\x85" "d") == "a b c d");
+    // ZWNJ and ZWJ are spelling (Persian, Indic scripts, emoji sequences).
+    const std::string persian = "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85";
+    CHECK(normalizer.normalize(persian) == persian);
+    const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9";
+    CHECK(normalizer.normalize(family) == family);
+    // Deleted before ICU composes: e + U+200B + combining acute = é.
+    if (form != NormalizationForm::none) CHECK(normalizer.normalize("e\xE2\x80\x8B\xCC\x81") == "\xC3\xA9");
+    // Models from before this step keep them (only the BOM goes, as it always did).
+    const Normalizer old({form, false});
+    CHECK(old.normalize("ro\xE2\x80\x8Bten") == "ro\xE2\x80\x8Bten");
+    CHECK(old.normalize(std::string("\0", 1)) == std::string("\0", 1));
+    CHECK(old.normalize("\xEF\xBB\xBFx") == "x");
+  }
+}
+
+TEST_CASE("printable_line: line breaks become spaces, other controls U+FFFD, the rest stays") {
+  CHECK(printable_line("A dog.") == "A dog.");
+  CHECK(printable_line("") == "");
+  CHECK(printable_line("a\nb\rc\td\ve\ff") == "a b c d e f");
+  CHECK(printable_line("a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d") == "a b c d");  // NEL, LS, PS
+  CHECK(printable_line(std::string("a\0b\x1C" "c\x1B" "d\x7F", 8)) == "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD");
+  CHECK(printable_line("\xC2\x80\xC2\x9F") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // C1
+  CHECK(printable_line("\xEF\xBF\xBE\xEF\xBF\xBF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // U+FFFE, U+FFFF
+  CHECK(printable_line("x\x85y\xE2\x80") == "x\xEF\xBF\xBDy\xEF\xBF\xBD");           // ill-formed UTF-8
+  // Everything else stays: no-break space, U+2029's neighbours, ZWJ, emoji, Greek, a space run.
+  const std::string kept = "K\xC3\xB6ln\xC2\xA0\xE2\x80\xA7\xE2\x80\xAA\xE2\x80\x8D\xF0\x9F\x98\x80 \xCE\xB1  z";
+  CHECK(printable_line(kept) == kept);
+  CHECK(printable_line(printable_line("a\n\x01")) == printable_line("a\n\x01"));
+}
+
 TEST_CASE("normaliser settings are written and read back as text") {
   for (NormalizationForm form : {NormalizationForm::nfkc, NormalizationForm::nfc, NormalizationForm::none}) {
     const NormalizerSettings settings{form};
     CHECK(NormalizerSettings::deserialize(settings.serialize()) == settings);
   }
-  CHECK(NormalizerSettings{}.serialize() == "form=nfkc\n");
+  CHECK(NormalizerSettings{}.serialize() == "form=nfkc\ninvisible=delete\n");
+  const NormalizerSettings keep{NormalizationForm::nfc, false};
+  CHECK(NormalizerSettings::deserialize(keep.serialize()) == keep);
+  // A model file from before the setting: invisible characters are kept, as when it was trained.
+  CHECK(NormalizerSettings::deserialize("form=nfkc\n") == NormalizerSettings{NormalizationForm::nfkc, false});
+  CHECK_THROWS_WITH_AS(NormalizerSettings::deserialize("invisible=maybe\n"), doctest::Contains("'maybe'"),
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(NormalizerSettings::deserialize("form=nfd\n"),
                        doctest::Contains("unknown normalisation form 'nfd'"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(NormalizerSettings::deserialize("colour=blue\n"), doctest::Contains("unknown key 'colour'"),

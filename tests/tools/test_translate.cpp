@@ -86,6 +86,17 @@ TEST_CASE("one line out per line in, in order; empty lines stay empty; batching 
   CHECK(translate({"--beam", "3", "--max-length", "12", "-i", file}, "").out == r.out);
 }
 
+TEST_CASE("invisible characters are deleted before translation: alone they make an empty line") {
+  const std::string plain = "Eine Frau mit einem roten Hut.\nKinder spielen.\n";
+  const std::string invisible = std::string("\0\0\0\n", 4) + "\xE2\x80\x8B\xE2\x80\xAE\xE2\x81\xA6\n" +
+                                "Eine Frau mit einem ro\xE2\x80\x8Bten Hut.\nKinder\xE2\x80\xAE spielen\xE2\x80\xAC.\n";
+  const ToolResult a = translate({"--beam", "2", "--max-length", "10"}, plain);
+  const ToolResult b = translate({"--beam", "2", "--max-length", "10"}, invisible);
+  REQUIRE_MESSAGE(a.status == 0, a.err);
+  REQUIRE_MESSAGE(b.status == 0, b.err);
+  CHECK(b.out == "\n\n" + a.out);
+}
+
 TEST_CASE("invalid UTF-8 and over-long lines are repaired with a warning naming the line, never fatal") {
   std::string long_line;
   for (int i = 0; i < 60; ++i) long_line += "Hund Katze ";
@@ -125,15 +136,20 @@ TEST_CASE("n-best lists in Moses format, best first") {
   REQUIRE_MESSAGE(r.status == 0, r.err);
   const auto lines = split_lines(r.out);
   REQUIRE(lines.size() == 7);  // 3 + 1 (the empty line) + 3
-  const std::regex moses(R"((\d+) \|\|\| (.*) \|\|\| (-?[0-9.]+|-inf))");
+  // id ||| text ||| features ||| score, as --help promises.
+  const std::regex moses(R"((\d+) \|\|\| (.*) \|\|\| LogProb= (-?[0-9.]+) Length= (\d+) \|\|\| (-?[0-9.]+))");
   std::vector<int> ids;
   std::vector<double> scores;
   for (const auto& line : lines) {
     std::smatch m;
     REQUIRE_MESSAGE(std::regex_match(line, m, moses), line);
     ids.push_back(std::stoi(m[1]));
-    scores.push_back(std::stod(m[3]));
+    scores.push_back(std::stod(m[5]));
+    // The default --normalize average: the score is the log-probability per subword (EOS included).
+    const int length = std::stoi(m[4]);
+    CHECK(std::stod(m[5]) == doctest::Approx(length ? std::stod(m[3]) / length : 0.0).epsilon(1e-3));
   }
+  CHECK(lines[3] == "1 |||  ||| LogProb= 0.0000 Length= 0 ||| 0.0000");
   CHECK(ids == std::vector<int>{0, 0, 0, 1, 2, 2, 2});
   CHECK(scores[0] >= scores[1]);
   CHECK(scores[1] >= scores[2]);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "nmt/train/training_curves.h"
+#include "tests/tools/well_formed_xml.h"
 
 using namespace nmt::train;
 
@@ -57,6 +58,14 @@ TEST_CASE("training curves: one polyline per run and panel, a legend entry per r
   CHECK(svg.find(">transformer<") != std::string::npos);
   CHECK(svg.find("bahdanau &lt;2&gt;") != std::string::npos);  // escaped
   CHECK(svg.find(">minutes<") != std::string::npos);
+}
+
+TEST_CASE("training curves: the chart is well-formed XML whatever the run names hold") {
+  // Labels come from folder names, which may hold control characters or invalid UTF-8.
+  const TrainingCurve a = read_training_log(write_log("a", kLog), "run\x1C\n\xFF & <x>");
+  const std::string svg = training_curves_svg({a}, CurveAxis::updates);
+  CHECK_MESSAGE(nmt::testing::xml_problem(svg).empty(), nmt::testing::xml_problem(svg));
+  CHECK(svg.find("run\xEF\xBF\xBD \xEF\xBF\xBD &amp; &lt;x&gt;") != std::string::npos);
 }
 
 TEST_CASE("training curves: a file that is not a training log is an error naming file and line") {
