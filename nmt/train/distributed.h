@@ -63,6 +63,8 @@ std::unique_ptr<Communicator> make_single_process_communicator();
 // Per-update timings of the gradient all-reduce (seconds).
 struct ReduceTimings {
   double compute = 0;        // forward and backward passes of this rank's batches
+  double slowest = 0;        // the same, of the slowest rank (which every rank waits for)
+  double mean = 0;           // the same, averaged over the ranks
   double exposed = 0;        // waiting for the all-reduce after the backward pass ended
   double overlapped = 0;     // from the first bucket's start to the end of the backward pass
   int buckets = 0;

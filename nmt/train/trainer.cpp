@@ -416,7 +416,7 @@ bool Run::update() {
     reducer_->finish();
     reducer_->timings().compute = compute;
     // The update's sums, and the stop conditions every rank must agree on before the next one.
-    double sums[4] = {loss_sum, nll_sum, own_tokens, digest};
+    double sums[5] = {loss_sum, nll_sum, own_tokens, digest, compute};
     comm_.allreduce_sum(sums);
     loss_sum = sums[0];
     nll_sum = sums[1];
@@ -425,14 +425,16 @@ bool Run::update() {
       throw std::runtime_error("data-parallel training: the ranks trained on " + std::to_string(sums[2]) +
                                " target tokens, the update holds " + std::to_string(tokens) +
                                ": they read different training data (every rank must see the same files)");
-    double flags[3] = {static_cast<double>(stop_signal()), stop_requested_ ? 1.0 : 0.0,
-                       o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0 ? 1.0 : 0.0};
+    double flags[4] = {static_cast<double>(stop_signal()), stop_requested_ ? 1.0 : 0.0,
+                       o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0 ? 1.0 : 0.0, compute};
     comm_.allreduce_max(flags);
     agreed_signal_ = static_cast<int>(flags[0]);
     agreed_stop_request_ = flags[1] > 0;
     agreed_out_of_time_ = flags[2] > 0;
     const ReduceTimings& t = reducer_->timings();
     reduce_meter_.compute += t.compute;
+    reduce_meter_.slowest += flags[3];  // the others wait for it at the all-reduce: load imbalance
+    reduce_meter_.mean += sums[4] / ranks;
     reduce_meter_.exposed += t.exposed;
     reduce_meter_.overlapped += t.overlapped;
   }
@@ -513,16 +515,26 @@ void Run::progress_line() {
   if (reducer_ && meter_.updates > 0) {
     const double n = static_cast<double>(meter_.updates);
     const double exposed = reduce_meter_.exposed / n;
-    const double hidden = blocking_allreduce_s_ > 0 ? std::clamp(1.0 - exposed / blocking_allreduce_s_, 0.0, 1.0) : 1.0;
-    out_ << "  per update: compute " << fixed(reduce_meter_.compute / n * 1000, 1) << " ms, all-reduce "
-         << fixed(blocking_allreduce_s_ * 1000, 1) << " ms of which " << fixed(exposed * 1000, 1)
-         << " ms exposed (" << fixed(hidden * 100, 0) << "% hidden behind the backward pass)" << std::endl;
+    // This rank waits at the all-reduce for the slowest rank's compute (load imbalance: batches of
+    // equal token budgets take unequal time) and then for the transfer that the backward pass did
+    // not hide; the hidden share counts the transfer only.
+    const double waiting = std::max(0.0, (reduce_meter_.slowest - reduce_meter_.compute) / n);
+    const double transfer = std::max(0.0, exposed - waiting);
+    const double hidden = blocking_allreduce_s_ > 0 ? std::clamp(1.0 - transfer / blocking_allreduce_s_, 0.0, 1.0) : 1.0;
+    out_ << "  per update: compute " << fixed(reduce_meter_.compute / n * 1000, 1) << " ms (ranks' mean "
+         << fixed(reduce_meter_.mean / n * 1000, 1) << " ms, slowest " << fixed(reduce_meter_.slowest / n * 1000, 1)
+         << " ms), all-reduce " << fixed(blocking_allreduce_s_ * 1000, 1) << " ms; waited " << fixed(exposed * 1000, 1)
+         << " ms: " << fixed(waiting * 1000, 1) << " ms for the slowest rank, " << fixed(transfer * 1000, 1)
+         << " ms for the transfer (" << fixed(hidden * 100, 0) << "% hidden behind the backward pass)" << std::endl;
     log_json(JsonLine()
                  .add("event", "allreduce")
                  .add("update", state_.updates)
                  .add("compute_s", reduce_meter_.compute / n)
+                 .add("mean_compute_s", reduce_meter_.mean / n)
+                 .add("slowest_compute_s", reduce_meter_.slowest / n)
                  .add("allreduce_s", blocking_allreduce_s_)
                  .add("exposed_s", exposed)
+                 .add("waiting_for_slowest_s", waiting)
                  .add("overlapped_s", reduce_meter_.overlapped / n)
                  .add("hidden_share", hidden));
   }
