@@ -43,6 +43,35 @@ Communicator& communicator() { return *installed(); }
 void set_communicator(std::unique_ptr<Communicator> c) { installed() = c ? std::move(c) : std::make_unique<SingleProcess>(); }
 std::unique_ptr<Communicator> make_single_process_communicator() { return std::make_unique<SingleProcess>(); }
 
+std::vector<std::vector<std::size_t>> deal_batches(const std::vector<double>& costs, int ranks, int per_rank,
+                                                  bool balanced) {
+  const std::size_t n = costs.size(), r = static_cast<std::size_t>(std::max(ranks, 1));
+  const std::size_t room = static_cast<std::size_t>(std::max(per_rank, 1));
+  if (n > r * room) throw std::invalid_argument("deal_batches: more batches than ranks x per_rank");
+  std::vector<std::vector<std::size_t>> dealt(r);
+  if (!balanced) {
+    for (std::size_t i = 0; i < n; ++i) dealt[i / room].push_back(i);
+    return dealt;
+  }
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
+  std::vector<double> load(r, 0.0);
+  for (std::size_t i : order) {
+    std::size_t best = r;
+    for (std::size_t k = 0; k < r; ++k)
+      if (dealt[k].size() < room && (best == r || load[k] < load[best])) best = k;
+    dealt[best].push_back(i);
+    load[best] += costs[i];
+  }
+  for (auto& mine : dealt) std::sort(mine.begin(), mine.end());
+  return dealt;
+}
+
+double estimated_batch_cost(std::size_t rows, std::size_t source_length, std::size_t target_length) {
+  return static_cast<double>(rows) * static_cast<double>(source_length + target_length);
+}
+
 // ---- GradientReducer -------------------------------------------------------------------------
 
 GradientReducer::GradientReducer(Communicator& communicator, const std::vector<Parameter>& parameters,

@@ -109,6 +109,7 @@ class Run {
   TrainingState current_state() const;
   double elapsed() const { return state_.elapsed_seconds + seconds_since(run_start_); }
   double eta_seconds() const;
+  void log_batch_times(const std::vector<std::size_t>& mine, const std::vector<double>& seconds);
   void log_json(const JsonLine& line);
 
   bool leader() const { return comm_.rank() == 0; }
@@ -377,8 +378,17 @@ bool Run::update() {
   int64_t tokens = 0;  // of the whole update, on every rank: the loss is normalised by them
   for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
   const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
-  const std::size_t first = std::min(batches_.size(), static_cast<std::size_t>(comm_.rank() * o_.accumulate));
-  const std::size_t last = std::min(batches_.size(), first + static_cast<std::size_t>(o_.accumulate));
+  // This rank's batches of the update: [r k, r k + k), or dealt by estimated cost.
+  std::vector<std::size_t> mine;
+  if (ranks == 1) {
+    for (std::size_t i = 0; i < batches_.size(); ++i) mine.push_back(i);
+  } else {
+    std::vector<double> costs;
+    for (const corpora::Batch& b : batches_)
+      costs.push_back(estimated_batch_cost(b.batch_size, b.source_length, b.target_length));
+    mine = deal_batches(costs, ranks, o_.accumulate, o_.balance_batches)[static_cast<std::size_t>(comm_.rank())];
+  }
+  std::vector<double> batch_seconds;  // --log-batch-times
   double loss_sum = 0, nll_sum = 0, own_tokens = 0, digest = 0;
   // --gemm-precision holds for the forward and backward passes only (validation translates in
   // float32, as nmt-translate does). The parameters change only in the optimiser's step, after
@@ -386,8 +396,10 @@ bool Run::update() {
   std::optional<blas::PrecisionScope> precision(
       std::in_place, o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   std::optional<blas::ParameterScope> weights_fixed(std::in_place);
-  for (std::size_t index = first; index < last; ++index) {
+  for (std::size_t position = 0; position < mine.size(); ++position) {
+    const std::size_t index = mine[position];
     const corpora::Batch& b = batches_[index];
+    const auto batch_start = Clock::now();
     // Dropout draws from a stream of its own per batch of the update, so that the masks do not
     // depend on which rank trains the batch, nor on how many ranks there are.
     model_->dropout_generator().seed_with(
@@ -405,14 +417,15 @@ bool Run::update() {
     loss_sum += r.loss.item();
     nll_sum += r.nll_sum;
     Var loss = mul_scalar(r.loss, scale);
-    if (reducer_ && index + 1 == last) reducer_->begin();  // the last pass: all-reduce as it goes
+    if (reducer_ && position + 1 == mine.size()) reducer_->begin();  // the last pass: all-reduce as it goes
     loss.backward();
+    if (o_.log_batch_times) batch_seconds.push_back(seconds_since(batch_start));
   }
   weights_fixed.reset();
   precision.reset();
   if (reducer_) {
     const double compute = seconds_since(start);
-    if (first == last) reducer_->begin();  // no batch here this time: zeros count in the sum
+    if (mine.empty()) reducer_->begin();  // no batch here this time: zeros count in the sum
     reducer_->finish();
     reducer_->timings().compute = compute;
     // The update's sums, and the stop conditions every rank must agree on before the next one.
@@ -439,6 +452,7 @@ bool Run::update() {
     reduce_meter_.overlapped += t.overlapped;
   }
   batch_digest_ = digest;
+  if (o_.log_batch_times) log_batch_times(mine, batch_seconds);
 
   bool finite = true;
   if (o_.clip_norm > 0) {
@@ -464,6 +478,21 @@ bool Run::update() {
   meter_.updates += 1;
   meter_.train_seconds += seconds_since(start);
   return true;
+}
+
+// --log-batch-times: one "batches" event per update, [index, rank, rows, source length, target
+// length, target tokens, seconds] per batch (every rank's, gathered; rank 0 writes).
+void Run::log_batch_times(const std::vector<std::size_t>& mine, const std::vector<double>& seconds) {
+  std::ostringstream own;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const corpora::Batch& b = batches_[mine[i]];
+    own << (own.tellp() > 0 ? ", " : "") << '[' << mine[i] << ", " << comm_.rank() << ", " << b.batch_size << ", "
+        << b.source_length << ", " << b.target_length << ", " << b.target_tokens << ", " << seconds[i] << ']';
+  }
+  std::string all;
+  for (const std::string& part : comm_.allgather(own.str()))
+    if (!part.empty()) all += (all.empty() ? "" : ", ") + part;
+  log_json(JsonLine().add("event", "batches").add("update", state_.updates + 1).add_raw("batches", "[" + all + "]"));
 }
 
 double Run::eta_seconds() const {

@@ -286,18 +286,32 @@ TEST_CASE("after one update, 2 ranks with --accumulate 1 hold the gradient of 1 
                 {{"--optimizer", "sgd"}, {"--lr", "10"}, {"--schedule", "constant"}, {"--warmup", "0"}, {"--clip-norm", "0"}});
   };
   const fs::path one = fresh("gradient-one-process"), two = fresh("gradient-two-ranks");
-  const std::vector<Result> r = run_together({sgd(one, 2), plus(mpirun(2), sgd(two, 1))});
+  // Also 2 ranks x --accumulate 2 dealt by cost (--balance-batches) against 1 process x 4.
+  const fs::path four = fresh("gradient-one-process-4"), balanced = fresh("gradient-two-ranks-balanced");
+  const std::vector<Result> r =
+      run_together({sgd(one, 2), plus(mpirun(2), sgd(two, 1)), sgd(four, 4),
+                    plus(mpirun(2), plus(sgd(balanced, 2), {"--balance-batches", "true", "--log-batch-times", "true"}))});
   for (const Result& each : r) {
     INFO(each.err);
     REQUIRE(each.status == 0);
   }
-  REQUIRE(read_log(one).digests.count(1) == 1);
-  CHECK(read_log(two).digests[1] == read_log(one).digests[1]);
-  const Difference d = parameter_difference(one / "checkpoint-00000001.bin", two / "checkpoint-00000001.bin");
-  MESSAGE("gradient difference after one update (relative to the largest): " << d.largest
-                                                                             << "; attention key biases: " << d.key_biases);
-  CHECK(d.largest < kTightTolerance);
-  CHECK(d.key_biases < kTightTolerance);  // plain SGD: rounding noise stays rounding noise
+  for (const auto& [reference, other] : {std::pair{one, two}, std::pair{four, balanced}}) {
+    INFO(other.string());
+    REQUIRE(read_log(reference).digests.count(1) == 1);
+    CHECK(read_log(other).digests[1] == read_log(reference).digests[1]);
+    const Difference d = parameter_difference(reference / "checkpoint-00000001.bin", other / "checkpoint-00000001.bin");
+    MESSAGE("gradient difference after one update (relative to the largest): "
+            << d.largest << "; attention key biases: " << d.key_biases);
+    CHECK(d.largest < kTightTolerance);
+    CHECK(d.key_biases < kTightTolerance);  // plain SGD: rounding noise stays rounding noise
+  }
+  // --log-batch-times: the 4 batches, each on one rank, 2 per rank.
+  std::ifstream log(balanced / "log.jsonl");
+  std::string line, batches;
+  while (std::getline(log, line))
+    if (field(line, "event") == "\"batches\"") batches = line;
+  INFO(batches);
+  CHECK(std::count(batches.begin(), batches.end(), '[') == 5);
 }
 
 TEST_CASE("2 ranks with --accumulate 1 train what 1 process with --accumulate 2 trains") {
