@@ -307,6 +307,13 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.allreduce_bucket_mb = static_cast<int>(parse_integer("allreduce-bucket-mb", v, 1)); });
+  add("training", "allreduce-precision", d.allreduce_precision,
+      "under mpirun: fp32 | bf16: bf16 rounds the gradients to bfloat16 for the all-reduce (half the traffic; "
+      "the sums are rounded too)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.allreduce_precision = one_of("allreduce-precision", v, {"fp32", "bf16"});
+      });
   add("training", "balance-batches", d.balance_batches ? "true" : "false",
       "under mpirun: deal each update's batches to the ranks by estimated cost (the same batches per update; "
       "helps with --accumulate 2 or more)",

@@ -280,11 +280,12 @@ void Run::prepare() {
     for (Parameter& p : parameters_)
       comm_.broadcast(std::span<float>(p.mutable_value().f32(), static_cast<std::size_t>(p.numel())), 0);
     reducer_ = std::make_unique<GradientReducer>(comm_, parameters_,
-                                                 static_cast<std::size_t>(o_.allreduce_bucket_mb) << 20);
+                                                 static_cast<std::size_t>(o_.allreduce_bucket_mb) << 20,
+                                                 o_.allreduce_precision == "bf16");
     blocking_allreduce_s_ = reducer_->measure_blocking_allreduce(3);
     out_ << "each update: " << comm_.size() << " ranks x --accumulate " << o_.accumulate << " = "
          << comm_.size() * o_.accumulate << " batches; gradient of " << reducer_->values() << " values in "
-         << reducer_->bucket_count() << " all-reduce bucket(s), " << fixed(blocking_allreduce_s_ * 1000, 1)
+         << reducer_->bucket_count() << " all-reduce bucket(s) of " << o_.allreduce_precision << ", " << fixed(blocking_allreduce_s_ * 1000, 1)
          << " ms for all of them when nothing hides it" << std::endl;
   }
   if (o_.optimizer == "sgd") {

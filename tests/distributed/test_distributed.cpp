@@ -288,9 +288,12 @@ TEST_CASE("after one update, 2 ranks with --accumulate 1 hold the gradient of 1 
   const fs::path one = fresh("gradient-one-process"), two = fresh("gradient-two-ranks");
   // Also 2 ranks x --accumulate 2 dealt by cost (--balance-batches) against 1 process x 4.
   const fs::path four = fresh("gradient-one-process-4"), balanced = fresh("gradient-two-ranks-balanced");
+  // And 2 ranks x 1 all-reducing bfloat16 gradients.
+  const fs::path bf16 = fresh("gradient-two-ranks-bf16");
   const std::vector<Result> r =
       run_together({sgd(one, 2), plus(mpirun(2), sgd(two, 1)), sgd(four, 4),
-                    plus(mpirun(2), plus(sgd(balanced, 2), {"--balance-batches", "true", "--log-batch-times", "true"}))});
+                    plus(mpirun(2), plus(sgd(balanced, 2), {"--balance-batches", "true", "--log-batch-times", "true"})),
+                    plus(mpirun(2), plus(sgd(bf16, 1), {"--allreduce-precision", "bf16"}))});
   for (const Result& each : r) {
     INFO(each.err);
     REQUIRE(each.status == 0);
@@ -305,6 +308,12 @@ TEST_CASE("after one update, 2 ranks with --accumulate 1 hold the gradient of 1 
     CHECK(d.largest < kTightTolerance);
     CHECK(d.key_biases < kTightTolerance);  // plain SGD: rounding noise stays rounding noise
   }
+  // bfloat16 keeps 8 bits of mantissa: each rank's gradient and their sum are rounded to 2^-9 of
+  // themselves, so the difference is at most about 1 % of the largest, and more than float32's.
+  const Difference rounded = parameter_difference(one / "checkpoint-00000001.bin", bf16 / "checkpoint-00000001.bin");
+  MESSAGE("gradient all-reduced in bf16: " << rounded.largest << " of the largest");
+  CHECK(rounded.largest < 1e-2);
+  CHECK(rounded.largest > kTightTolerance);
   // --log-batch-times: the 4 batches, each on one rank, 2 per rank.
   std::ifstream log(balanced / "log.jsonl");
   std::string line, batches;
