@@ -8,8 +8,9 @@
 //
 // The contract of synchronous data-parallel training (nmt/train/trainer.cpp):
 //   - every rank runs the same Batcher over the same data and draws all N x k batches of an
-//     update (k = --accumulate); rank r trains on batches [r k, r k + k) of them: N ranks with
-//     --accumulate k see exactly what one process with --accumulate N k sees, in the same updates;
+//     update (k = --accumulate); rank r trains on batches [r k, r k + k) of them (or k of them
+//     dealt by cost, deal_batches): N ranks with --accumulate k see exactly what one process with
+//     --accumulate N k sees, in the same updates;
 //   - the loss is normalised by the target tokens of all N x k batches (every rank knows them);
 //   - GradientReducer sums the gradients over ranks in buckets, each started (MPI_Iallreduce) as
 //     soon as the backward pass has finished its parameters; every rank then takes the same step.
@@ -17,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,6 +27,22 @@
 #include "nmt/autograd/var.h"
 
 namespace nmt::train {
+
+// bfloat16: float32's sign, exponent and top 7 mantissa bits (Kalamkar et al. 2019); rounded to
+// nearest even, NaN kept a NaN. The half-size gradient of --allreduce-precision bf16.
+inline uint16_t to_bfloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+inline float from_bfloat16(uint16_t value) {
+  const uint32_t bits = static_cast<uint32_t>(value) << 16;
+  float out;
+  std::memcpy(&out, &bits, sizeof out);
+  return out;
+}
 
 class Communicator {
  public:
@@ -47,6 +65,8 @@ class Communicator {
   // Non-blocking sum all-reduce in place: returns a handle for test() / wait(). Every rank must
   // start the same all-reduces in the same order.
   virtual int start_allreduce_sum(std::span<float> values) = 0;
+  // The same over bfloat16 values (to_bfloat16), summed as floats and rounded back at each step.
+  virtual int start_allreduce_sum_bf16(std::span<uint16_t> values) = 0;
   virtual bool test(int handle) = 0;  // true once done (and progresses the others)
   virtual void wait(int handle) = 0;
 
@@ -60,9 +80,28 @@ Communicator& communicator();
 void set_communicator(std::unique_ptr<Communicator> communicator);
 std::unique_ptr<Communicator> make_single_process_communicator();
 
+// Which of an update's batches each rank trains, given the batches' estimated costs (in stream
+// order), the number of ranks and k = --accumulate: every batch exactly once, at most k per rank,
+// each rank's list in stream order. Contiguous: rank r takes [r k, r k + k). Balanced: the costliest
+// batch first, each to the least loaded rank that has room (longest processing time first, Graham
+// 1969), so that the ranks finish their share at about the same time and none waits long at the
+// all-reduce; the batches of the update, and so the update itself, stay the same.
+std::vector<std::vector<std::size_t>> deal_batches(const std::vector<double>& costs, int ranks, int per_rank,
+                                                  bool balanced);
+
+// The estimated compute of a batch of `rows` x `source_length` and `target_length` positions: the
+// positions, padding included. The batcher's budget counts target tokens, so batches of one budget
+// differ mostly in their source side: 12 Multi30k Transformer batches of 957-4,095 target tokens
+// took 17-100 s (a loaded machine); seconds per estimated position varied by 11 % (21 % counting
+// the target side alone; a least-squares fit put a source position at 3x a target one, with
+// noise this large: not used).
+double estimated_batch_cost(std::size_t rows, std::size_t source_length, std::size_t target_length);
+
 // Per-update timings of the gradient all-reduce (seconds).
 struct ReduceTimings {
   double compute = 0;        // forward and backward passes of this rank's batches
+  double slowest = 0;        // the same, of the slowest rank (which every rank waits for)
+  double mean = 0;           // the same, averaged over the ranks
   double exposed = 0;        // waiting for the all-reduce after the backward pass ended
   double overlapped = 0;     // from the first bucket's start to the end of the backward pass
   int buckets = 0;
@@ -76,7 +115,9 @@ struct ReduceTimings {
 // calls begin() and finish() only: its zero gradients count in the sum.
 class GradientReducer : public BackwardObserver {
  public:
-  GradientReducer(Communicator& communicator, const std::vector<Parameter>& parameters, std::size_t bucket_bytes);
+  // bf16: all-reduce the gradients rounded to bfloat16 (half the bytes; --allreduce-precision).
+  GradientReducer(Communicator& communicator, const std::vector<Parameter>& parameters, std::size_t bucket_bytes,
+                  bool bf16 = false);
   ~GradientReducer() override;
 
   void begin();
@@ -95,13 +136,17 @@ class GradientReducer : public BackwardObserver {
   struct Bucket {
     std::vector<std::size_t> members;  // indices into parameters_
     std::vector<float> buffer;
+    std::vector<uint16_t> packed;  // bf16: what travels
     int pending = 0;   // members not ready yet
     int handle = -1;   // while its all-reduce runs
     bool done = false;
   };
   void launch_ready_buckets();
 
+  int start(Bucket& bucket);
+
   Communicator& comm_;
+  bool bf16_ = false;
   std::vector<Parameter> parameters_;
   std::vector<Bucket> buckets_;
   std::vector<std::pair<Node*, std::size_t>> bucket_of_;  // parameter node -> bucket, sorted by node

@@ -310,6 +310,24 @@ std::vector<Entry> make_table() {
       [](Parsing& p, const std::string& v) {
         TrainerOptions& o = p.options;
         o.allreduce_bucket_mb = static_cast<int>(parse_integer("allreduce-bucket-mb", v, 1)); });
+  add("training", "allreduce-precision", d.allreduce_precision,
+      "under mpirun: fp32 | bf16: bf16 rounds the gradients to bfloat16 for the all-reduce (half the traffic; "
+      "the sums are rounded too)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.allreduce_precision = one_of("allreduce-precision", v, {"fp32", "bf16"});
+      });
+  add("training", "balance-batches", d.balance_batches ? "true" : "false",
+      "under mpirun: deal each update's batches to the ranks by estimated cost (the same batches per update; "
+      "helps with --accumulate 2 or more)",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.balance_batches = parse_bool("balance-batches", v); }, true);
+  add("training", "log-batch-times", d.log_batch_times ? "true" : "false",
+      "log.jsonl: a 'batches' event per update with every batch's rank, shape and compute seconds",
+      [](Parsing& p, const std::string& v) {
+        TrainerOptions& o = p.options;
+        o.log_batch_times = parse_bool("log-batch-times", v); }, true);
   add("training", "gemm-precision", d.gemm_precision,
       "fp32 | bf16: bf16 rounds the GEMMs' inputs to bfloat16 (float32 sums and weights; about twice the "
       "GEMM speed; needs AVX512-BF16)",

@@ -53,6 +53,9 @@ struct TrainerOptions {
   uint64_t seed = 1;
   int threads = 0;        // 0 = all cores
   int allreduce_bucket_mb = 4;  // data-parallel training (mpirun): gradient all-reduce bucket size
+  std::string allreduce_precision = "fp32";  // mpirun: fp32 | bf16 (gradients all-reduced as bfloat16)
+  bool balance_batches = false;  // mpirun: deal an update's batches to ranks by estimated cost
+  bool log_batch_times = false;  // log.jsonl: every batch's shape, rank and compute time
   std::string gemm_precision = "fp32";  // fp32 | bf16 (bfloat16 GEMM inputs, float32 sums and weights)
   int64_t max_updates = 0;
   int64_t max_epochs = 0;

@@ -111,6 +111,7 @@ class Run {
   TrainingState current_state() const;
   double elapsed() const { return state_.elapsed_seconds + seconds_since(run_start_); }
   double eta_seconds() const;
+  void log_batch_times(const std::vector<std::size_t>& mine, const std::vector<double>& seconds);
   void log_json(const JsonLine& line);
   void open_log();
   std::map<std::string, std::string> took_effect(const std::string& restored_from);
@@ -359,11 +360,12 @@ void Run::prepare() {
     for (Parameter& p : parameters_)
       comm_.broadcast(std::span<float>(p.mutable_value().f32(), static_cast<std::size_t>(p.numel())), 0);
     reducer_ = std::make_unique<GradientReducer>(comm_, parameters_,
-                                                 static_cast<std::size_t>(o_.allreduce_bucket_mb) << 20);
+                                                 static_cast<std::size_t>(o_.allreduce_bucket_mb) << 20,
+                                                 o_.allreduce_precision == "bf16");
     blocking_allreduce_s_ = reducer_->measure_blocking_allreduce(3);
     out_ << "each update: " << comm_.size() << " ranks x --accumulate " << o_.accumulate << " = "
          << comm_.size() * o_.accumulate << " batches; gradient of " << reducer_->values() << " values in "
-         << reducer_->bucket_count() << " all-reduce bucket(s), " << fixed(blocking_allreduce_s_ * 1000, 1)
+         << reducer_->bucket_count() << " all-reduce bucket(s) of " << o_.allreduce_precision << ", " << fixed(blocking_allreduce_s_ * 1000, 1)
          << " ms for all of them when nothing hides it" << std::endl;
   }
   if (o_.optimizer == "sgd") {
@@ -458,8 +460,17 @@ bool Run::update() {
   int64_t tokens = 0;  // of the whole update, on every rank: the loss is normalised by them
   for (const corpora::Batch& b : batches_) tokens += static_cast<int64_t>(b.target_tokens);
   const float scale = 1.0f / static_cast<float>(std::max<int64_t>(tokens, 1));
-  const std::size_t first = std::min(batches_.size(), static_cast<std::size_t>(comm_.rank() * o_.accumulate));
-  const std::size_t last = std::min(batches_.size(), first + static_cast<std::size_t>(o_.accumulate));
+  // This rank's batches of the update: [r k, r k + k), or dealt by estimated cost.
+  std::vector<std::size_t> mine;
+  if (ranks == 1) {
+    for (std::size_t i = 0; i < batches_.size(); ++i) mine.push_back(i);
+  } else {
+    std::vector<double> costs;
+    for (const corpora::Batch& b : batches_)
+      costs.push_back(estimated_batch_cost(b.batch_size, b.source_length, b.target_length));
+    mine = deal_batches(costs, ranks, o_.accumulate, o_.balance_batches)[static_cast<std::size_t>(comm_.rank())];
+  }
+  std::vector<double> batch_seconds;  // --log-batch-times
   double loss_sum = 0, nll_sum = 0, own_tokens = 0, digest = 0;
   // --gemm-precision holds for the forward and backward passes only (validation translates in
   // float32, as nmt-translate does). The parameters change only in the optimiser's step, after
@@ -467,8 +478,10 @@ bool Run::update() {
   std::optional<blas::PrecisionScope> precision(
       std::in_place, o_.gemm_precision == "bf16" ? blas::Precision::bf16 : blas::Precision::fp32);
   std::optional<blas::ParameterScope> weights_fixed(std::in_place);
-  for (std::size_t index = first; index < last; ++index) {
+  for (std::size_t position = 0; position < mine.size(); ++position) {
+    const std::size_t index = mine[position];
     const corpora::Batch& b = batches_[index];
+    const auto batch_start = Clock::now();
     // Dropout draws from a stream of its own per batch of the update, so that the masks do not
     // depend on which rank trains the batch, nor on how many ranks there are.
     model_->dropout_generator().seed_with(
@@ -486,18 +499,19 @@ bool Run::update() {
     loss_sum += r.loss.item();
     nll_sum += r.nll_sum;
     Var loss = mul_scalar(r.loss, scale);
-    if (reducer_ && index + 1 == last) reducer_->begin();  // the last pass: all-reduce as it goes
+    if (reducer_ && position + 1 == mine.size()) reducer_->begin();  // the last pass: all-reduce as it goes
     loss.backward();
+    if (o_.log_batch_times) batch_seconds.push_back(seconds_since(batch_start));
   }
   weights_fixed.reset();
   precision.reset();
   if (reducer_) {
     const double compute = seconds_since(start);
-    if (first == last) reducer_->begin();  // no batch here this time: zeros count in the sum
+    if (mine.empty()) reducer_->begin();  // no batch here this time: zeros count in the sum
     reducer_->finish();
     reducer_->timings().compute = compute;
     // The update's sums, and the stop conditions every rank must agree on before the next one.
-    double sums[4] = {loss_sum, nll_sum, own_tokens, digest};
+    double sums[5] = {loss_sum, nll_sum, own_tokens, digest, compute};
     comm_.allreduce_sum(sums);
     loss_sum = sums[0];
     nll_sum = sums[1];
@@ -506,18 +520,21 @@ bool Run::update() {
       throw std::runtime_error("data-parallel training: the ranks trained on " + std::to_string(sums[2]) +
                                " target tokens, the update holds " + std::to_string(tokens) +
                                ": they read different training data (every rank must see the same files)");
-    double flags[3] = {static_cast<double>(stop_signal()), stop_requested_ ? 1.0 : 0.0,
-                       o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0 ? 1.0 : 0.0};
+    double flags[4] = {static_cast<double>(stop_signal()), stop_requested_ ? 1.0 : 0.0,
+                       o_.max_minutes > 0 && elapsed() >= o_.max_minutes * 60.0 ? 1.0 : 0.0, compute};
     comm_.allreduce_max(flags);
     agreed_signal_ = static_cast<int>(flags[0]);
     agreed_stop_request_ = flags[1] > 0;
     agreed_out_of_time_ = flags[2] > 0;
     const ReduceTimings& t = reducer_->timings();
     reduce_meter_.compute += t.compute;
+    reduce_meter_.slowest += flags[3];  // the others wait for it at the all-reduce: load imbalance
+    reduce_meter_.mean += sums[4] / ranks;
     reduce_meter_.exposed += t.exposed;
     reduce_meter_.overlapped += t.overlapped;
   }
   batch_digest_ = digest;
+  if (o_.log_batch_times) log_batch_times(mine, batch_seconds);
 
   bool finite = true;
   if (o_.clip_norm > 0) {
@@ -543,6 +560,21 @@ bool Run::update() {
   meter_.updates += 1;
   meter_.train_seconds += seconds_since(start);
   return true;
+}
+
+// --log-batch-times: one "batches" event per update, [index, rank, rows, source length, target
+// length, target tokens, seconds] per batch (every rank's, gathered; rank 0 writes).
+void Run::log_batch_times(const std::vector<std::size_t>& mine, const std::vector<double>& seconds) {
+  std::ostringstream own;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const corpora::Batch& b = batches_[mine[i]];
+    own << (own.tellp() > 0 ? ", " : "") << '[' << mine[i] << ", " << comm_.rank() << ", " << b.batch_size << ", "
+        << b.source_length << ", " << b.target_length << ", " << b.target_tokens << ", " << seconds[i] << ']';
+  }
+  std::string all;
+  for (const std::string& part : comm_.allgather(own.str()))
+    if (!part.empty()) all += (all.empty() ? "" : ", ") + part;
+  log_json(JsonLine().add("event", "batches").add("update", state_.updates + 1).add_raw("batches", "[" + all + "]"));
 }
 
 double Run::eta_seconds() const {
@@ -594,16 +626,26 @@ void Run::progress_line() {
   if (reducer_ && meter_.updates > 0) {
     const double n = static_cast<double>(meter_.updates);
     const double exposed = reduce_meter_.exposed / n;
-    const double hidden = blocking_allreduce_s_ > 0 ? std::clamp(1.0 - exposed / blocking_allreduce_s_, 0.0, 1.0) : 1.0;
-    out_ << "  per update: compute " << fixed(reduce_meter_.compute / n * 1000, 1) << " ms, all-reduce "
-         << fixed(blocking_allreduce_s_ * 1000, 1) << " ms of which " << fixed(exposed * 1000, 1)
-         << " ms exposed (" << fixed(hidden * 100, 0) << "% hidden behind the backward pass)" << std::endl;
+    // This rank waits at the all-reduce for the slowest rank's compute (load imbalance: batches of
+    // equal token budgets take unequal time) and then for the transfer that the backward pass did
+    // not hide; the hidden share counts the transfer only.
+    const double waiting = std::max(0.0, (reduce_meter_.slowest - reduce_meter_.compute) / n);
+    const double transfer = std::max(0.0, exposed - waiting);
+    const double hidden = blocking_allreduce_s_ > 0 ? std::clamp(1.0 - transfer / blocking_allreduce_s_, 0.0, 1.0) : 1.0;
+    out_ << "  per update: compute " << fixed(reduce_meter_.compute / n * 1000, 1) << " ms (ranks' mean "
+         << fixed(reduce_meter_.mean / n * 1000, 1) << " ms, slowest " << fixed(reduce_meter_.slowest / n * 1000, 1)
+         << " ms), all-reduce " << fixed(blocking_allreduce_s_ * 1000, 1) << " ms; waited " << fixed(exposed * 1000, 1)
+         << " ms: " << fixed(waiting * 1000, 1) << " ms for the slowest rank, " << fixed(transfer * 1000, 1)
+         << " ms for the transfer (" << fixed(hidden * 100, 0) << "% hidden behind the backward pass)" << std::endl;
     log_json(JsonLine()
                  .add("event", "allreduce")
                  .add("update", state_.updates)
                  .add("compute_s", reduce_meter_.compute / n)
+                 .add("mean_compute_s", reduce_meter_.mean / n)
+                 .add("slowest_compute_s", reduce_meter_.slowest / n)
                  .add("allreduce_s", blocking_allreduce_s_)
                  .add("exposed_s", exposed)
+                 .add("waiting_for_slowest_s", waiting)
                  .add("overlapped_s", reduce_meter_.overlapped / n)
                  .add("hidden_share", hidden));
   }

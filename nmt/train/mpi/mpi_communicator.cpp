@@ -21,6 +21,14 @@ void check(int rc, const char* what) {
                            " (another rank died or the network failed)");
 }
 
+// MPI has no bfloat16 type: the values travel as 16-bit words and this operation sums them as
+// floats, rounding each sum back to bfloat16.
+extern "C" void sum_bfloat16(void* in, void* inout, int* length, MPI_Datatype*) {
+  const auto* a = static_cast<const uint16_t*>(in);
+  auto* b = static_cast<uint16_t*>(inout);
+  for (int i = 0; i < *length; ++i) b[i] = to_bfloat16(from_bfloat16(a[i]) + from_bfloat16(b[i]));
+}
+
 class Mpi final : public Communicator {
  public:
   Mpi(int* argc, char*** argv) {
@@ -34,6 +42,7 @@ class Mpi final : public Communicator {
     check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
     MPI_Comm_size(local, &local_size_);
     MPI_Comm_free(&local);
+    check(MPI_Op_create(&sum_bfloat16, /*commute=*/1, &sum_bf16_), "MPI_Op_create");
     char host[MPI_MAX_PROCESSOR_NAME];
     int length = 0;
     MPI_Get_processor_name(host, &length);
@@ -46,6 +55,7 @@ class Mpi final : public Communicator {
   }
   ~Mpi() override {
     for (auto& [handle, request] : requests_) MPI_Request_free(&request);
+    MPI_Op_free(&sum_bf16_);
     MPI_Comm_free(&comm_);
     MPI_Finalize();
   }
@@ -106,6 +116,14 @@ class Mpi final : public Communicator {
     requests_[handle] = request;
     return handle;
   }
+  int start_allreduce_sum_bf16(std::span<uint16_t> v) override {
+    MPI_Request request;
+    check(MPI_Iallreduce(MPI_IN_PLACE, v.data(), count(v.size()), MPI_UINT16_T, sum_bf16_, comm_, &request),
+          "MPI_Iallreduce");
+    const int handle = next_handle_++;
+    requests_[handle] = request;
+    return handle;
+  }
   bool test(int handle) override {
     auto it = requests_.find(handle);
     if (it == requests_.end()) return true;
@@ -132,6 +150,7 @@ class Mpi final : public Communicator {
   }
 
   MPI_Comm comm_ = MPI_COMM_NULL;
+  MPI_Op sum_bf16_ = MPI_OP_NULL;
   int rank_ = 0, size_ = 1, local_size_ = 1, hosts_ = 1;
   std::string library_;
   std::map<int, MPI_Request> requests_;
