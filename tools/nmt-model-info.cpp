@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nmt/models/model_file.h"
+#include "nmt/search/shortlist.h"
 #include "nmt/train/progress.h"
 #include "tokenizer/subword_model.h"
 #include "command_line.h"
@@ -80,6 +81,12 @@ int main(int argc, char** argv) {
     const bool checkpoint = !file.info.training_state.empty();
     const auto updates = file.info.training_config.find("updates");
     const std::string model_type = file.model_config.count("type") ? file.model_config.at("type") : "?";
+    // The lexical table (vocabulary shortlists) and the stored int8 weights (nmt-quantize).
+    nmt::LexicalTable table;
+    if (!file.info.lexical_table.empty()) table = nmt::LexicalTable::from_bytes(file.info.lexical_table);
+    int64_t int8_values = 0;
+    for (const nmt::Int8Weight& w : file.info.int8_weights) int8_values += w.k * w.n;
+    const std::string weights = file.info.int8_weights.empty() ? "float32" : "int8";
     if (json) {
       std::string shapes = "[";
       for (std::size_t i = 0; i < file.parameters.size() && list_parameters; ++i)
@@ -104,6 +111,17 @@ int main(int argc, char** argv) {
                                                   .add("normalization", normalization)
                                                   .str())
                        .add_raw("training", json_object(file.info.training_config))
+                       .add_raw("weights", nmt::train::JsonLine()
+                                               .add("precision", weights)
+                                               .add("int8_tensors", static_cast<int64_t>(file.info.int8_weights.size()))
+                                               .add("int8_values", int8_values)
+                                               .str())
+                       .add_raw("lexical_table", nmt::train::JsonLine()
+                                                     .add("present", !table.empty())
+                                                     .add("source_pieces", table.empty() ? 0 : table.source_pieces())
+                                                     .add("top_k", table.top_k())
+                                                     .add("pairs", static_cast<int64_t>(table.pairs_counted()))
+                                                     .str())
                        .str()
                 << "\n";
       return 0;
@@ -115,6 +133,18 @@ int main(int argc, char** argv) {
       if (key != "type") std::printf("  %s = %s\n", key.c_str(), value.c_str());
     std::printf("parameters: %lld in %zu tensors\n", static_cast<long long>(file.parameter_count()),
                 file.parameters.size());
+    if (file.info.int8_weights.empty())
+      std::printf("weights: float32\n");
+    else
+      std::printf("weights: int8 (nmt-quantize): %zu tensors, %lld values stored as int8 with a float scale per "
+                  "output unit; decodes with --precision int8\n",
+                  file.info.int8_weights.size(), static_cast<long long>(int8_values));
+    if (table.empty())
+      std::printf("lexical table: none (no vocabulary shortlist; nmt-shortlist adds one)\n");
+    else
+      std::printf("lexical table: %d source pieces, up to %d target pieces each, counted from %zu sentence pairs "
+                  "(vocabulary shortlists)\n",
+                  table.source_pieces(), table.top_k(), table.pairs_counted());
     if (list_parameters)
       for (const auto& p : file.parameters) std::printf("  %s %s\n", p.name.c_str(), shape_text(p.dims).c_str());
     if (vocabulary > 0)

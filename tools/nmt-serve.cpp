@@ -41,7 +41,15 @@ int main(int argc, char** argv) {
       ("max-sentences", po::value(&s.max_sentences)->default_value(128), "sentences per request at most (400)")
       ("max-source-length", po::value(&s.queue.max_source_length)->default_value(0),
        "longer sources are cut to this many subwords (0 = the model's limit)")
-      ("log-requests", po::bool_switch(&s.log_requests), "one line per request on stderr");
+      ("log-requests", po::bool_switch(&s.log_requests), "one line per request on stderr")
+      ("precision", po::value(&s.precision)->default_value("auto"),
+       "GEMMs in fp32 or int8 (as nmt-translate's); auto: int8 when a model file was written by nmt-quantize")
+      ("shortlist", po::value(&s.shortlist)->default_value("auto"),
+       "vocabulary shortlist from the model file's lexical table: on, off, or auto (on when the file holds one)")
+      ("shortlist-top-k", po::value(&s.shortlist_settings.top_k)->default_value(50),
+       "with a shortlist: the best target pieces of each source piece")
+      ("shortlist-frequent", po::value(&s.shortlist_settings.frequent)->default_value(100),
+       "with a shortlist: the most frequent target pieces, always included");
   try {
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, o), vm);
@@ -58,7 +66,8 @@ int main(int argc, char** argv) {
     }
     if (threads < 0 || wait_us < 0 || max_body < 1 || s.default_beam < 1 || s.max_beam < s.default_beam ||
         s.queue.token_budget < 1 || s.queue.batch_sentences < 1 || s.max_sentence_chars < 1 || s.max_sentences < 1 ||
-        s.port < 0 || s.port > 65535 || s.queue.max_source_length < 0)
+        s.port < 0 || s.port > 65535 || s.queue.max_source_length < 0 || s.shortlist_settings.top_k < 0 ||
+        s.shortlist_settings.frequent < 0)
       throw std::invalid_argument("a numeric option is out of range (see --help)");
     s.queue.max_wait = std::chrono::microseconds(wait_us);
     s.max_body_bytes = static_cast<std::size_t>(max_body);

@@ -49,7 +49,9 @@ struct Settings {
   float max_length_ratio = 2.0f, alpha = 0.6f;
   int max_length_offset = 10;
   std::string normalize = "average";
-  std::string precision = "fp32";
+  std::string precision = "auto";
+  std::string shortlist = "auto";
+  int shortlist_top_k = 50, shortlist_frequent = 100;
   bool alignment = false, attention = false, positions = false, stats = false;
 };
 
@@ -71,9 +73,18 @@ po::options_description describe(Settings& s) {
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
       ("stats", po::bool_switch(&s.stats),
        "print to stderr the GEMMs' floating-point operations (per precision) and the time taken")
-      ("precision", po::value(&s.precision)->default_value("fp32"),
-       "GEMMs in fp32, bf16 (AVX512-BF16) or int8 (weights quantised per output unit at load, activations "
-       "per row on the fly; AVX512-VNNI or AVX2 kernels, NMT_INT8_KERNEL=avx2 forces the latter)")
+      ("precision", po::value(&s.precision)->default_value("auto"),
+       "GEMMs in fp32, bf16 (AVX512-BF16) or int8 (weights quantised per output unit at load, or stored so by "
+       "nmt-quantize; activations per row on the fly; AVX512-VNNI or AVX2 kernels, NMT_INT8_KERNEL=avx2 forces "
+       "the latter); auto: int8 for a model written by nmt-quantize, else fp32")
+      ("shortlist", po::value(&s.shortlist)->default_value("auto"),
+       "vocabulary shortlist: each batch's output layer computes only the target pieces its sources make "
+       "plausible (the model file's lexical table, written by nmt-train or nmt-shortlist): on (the file must "
+       "hold a table), off, or auto (on when the file holds a table)")
+      ("shortlist-top-k", po::value(&s.shortlist_top_k)->default_value(50),
+       "with a shortlist: the best target pieces of each source piece (by IBM Model 1 probability)")
+      ("shortlist-frequent", po::value(&s.shortlist_frequent)->default_value(100),
+       "with a shortlist: the most frequent target pieces, always included")
       ("normalize", po::value(&s.normalize)->default_value("average"),
        "length normalisation of hypothesis scores: wu ((5+|Y|)^alpha/6^alpha, Wu et al. 2016), average "
        "(score / length, the mean log-probability per subword) or none")
@@ -135,8 +146,12 @@ Settings parse(int argc, char** argv, bool& help) {
   if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
   if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");
   if (s.threads < 0) throw UsageError("--threads must not be negative");
-  if (s.precision != "fp32" && s.precision != "bf16" && s.precision != "int8")
-    throw UsageError("--precision must be fp32, bf16 or int8 (got '" + s.precision + "')");
+  if (s.precision != "auto" && s.precision != "fp32" && s.precision != "bf16" && s.precision != "int8")
+    throw UsageError("--precision must be auto, fp32, bf16 or int8 (got '" + s.precision + "')");
+  if (s.shortlist != "auto" && s.shortlist != "on" && s.shortlist != "off")
+    throw UsageError("--shortlist must be on, off or auto (got '" + s.shortlist + "')");
+  if (s.shortlist_top_k < 0) throw UsageError("--shortlist-top-k must not be negative");
+  if (s.shortlist_frequent < 0) throw UsageError("--shortlist-frequent must not be negative");
   if (s.n_best < 0 || s.n_best > s.beam)
     throw UsageError("--n-best must be between 0 and --beam (" + std::to_string(s.beam) + "), got " +
                      std::to_string(s.n_best));
@@ -191,12 +206,18 @@ bool same_vocabulary(const nmt::LoadedModel& a, const nmt::LoadedModel& b) {
 int run(const Settings& s) {
   const auto started = std::chrono::steady_clock::now();
   nmt::set_num_threads(s.threads);
-  nmt::blas::set_precision(s.precision == "int8"   ? nmt::blas::Precision::int8
-                           : s.precision == "bf16" ? nmt::blas::Precision::bf16
-                                                   : nmt::blas::Precision::fp32);
   std::vector<nmt::LoadedModel> models;
   for (const std::string& path : s.models) models.push_back(nmt::load_model(path));
   nmt::LoadedModel& loaded = models.front();
+  // After loading: a file's stored int8 weights stay registered whatever the precision.
+  const bool stored_int8 = !loaded.info.int8_weights.empty();
+  nmt::blas::set_precision(s.precision == "int8" || (s.precision == "auto" && stored_int8) ? nmt::blas::Precision::int8
+                           : s.precision == "bf16"                                          ? nmt::blas::Precision::bf16
+                                                                                            : nmt::blas::Precision::fp32);
+  for (nmt::LoadedModel& m : models) m.info.int8_weights.clear();  // registered; the copies are not needed
+  const std::shared_ptr<const nmt::Shortlist> shortlist =
+      nmt::shortlist_for_model(s.models.front(), loaded.info.lexical_table, loaded.model->config().vocab_size,
+                               s.shortlist, nmt::ShortlistSettings{s.shortlist_top_k, s.shortlist_frequent});
   std::unique_ptr<nmt::Ensemble> ensemble;
   if (models.size() > 1) {
     std::vector<nmt::EncoderDecoder*> members;
@@ -218,6 +239,7 @@ int run(const Settings& s) {
   options.search.max_length_offset = s.max_length_offset;
   options.search.max_length_cap = s.max_length;
   options.search.attention = s.alignment || s.attention || s.positions || !s.attention_svg.empty();
+  options.search.shortlist = shortlist;
   nmt::Translator translator(ensemble ? static_cast<nmt::EncoderDecoder&>(*ensemble) : *loaded.model,
                              loaded.tokenizer(), options);
 
@@ -274,6 +296,14 @@ int run(const Settings& s) {
     const nmt::blas::FlopCount f = nmt::blas::flop_count();
     std::fprintf(stderr, "nmt-translate: %.3f s; GEMM GFLOP fp32 %.2f, bf16 %.2f, int8 %.2f; %.1f GFLOP/s overall\n",
                  seconds, f.fp32 / 1e9, f.bf16 / 1e9, f.int8 / 1e9, (f.fp32 + f.bf16 + f.int8) / 1e9 / seconds);
+    if (shortlist && shortlist->batches() > 0)
+      std::fprintf(stderr,
+                   "nmt-translate: shortlist of %.0f pieces per batch on average (%lld batches), %.0f per sentence; "
+                   "vocabulary %d\n",
+                   static_cast<double>(shortlist->total_size()) / static_cast<double>(shortlist->batches()),
+                   static_cast<long long>(shortlist->batches()),
+                   static_cast<double>(shortlist->total_sentence_size()) / static_cast<double>(shortlist->sentences()),
+                   loaded.model->config().vocab_size);
   }
   return 0;
 }

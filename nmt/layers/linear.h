@@ -2,10 +2,13 @@
 // W is [in, out] (the engine's row-major convention), Glorot-uniform initialised; b starts at 0.
 #pragma once
 
+#include <memory>
+#include <span>
 #include <string>
 
 #include "nmt/autograd/ops.h"
 #include "nmt/layers/parameter_store.h"
+#include "nmt/layers/selected_output.h"
 #include "nmt/tensor/init.h"
 
 namespace nmt {
@@ -25,6 +28,11 @@ class Linear {
     return bias_.defined() ? y + bias_ : y;
   }
   const Parameter& weight() const { return weight_; }
+  const Parameter& bias() const { return bias_; }  // undefined without one
+  // The layer restricted to the output units `ids` (a vocabulary shortlist).
+  std::shared_ptr<const SelectedOutput> select(std::span<const int32_t> ids) const {
+    return std::make_shared<const SelectedOutput>(weight_.value(), false, bias_.defined() ? &bias_.value() : nullptr, ids);
+  }
 
  private:
   Parameter weight_;

@@ -98,7 +98,12 @@ Tensor Bahdanau::step(DecoderState& base, const Tensor& previous_tokens) {
   Var c = attend_and_step(decoder_.project_rows(e, 0, embedding_size_, true), state, &weights);
   if (state.keep_attention) state.attention() = reshape(weights, {weights.dim(0), weights.dim(2)});
   state.position++;
-  return log_softmax(output_(readout(state.layer(0).h, c, e, false))).value();
+  const Var features = readout(state.layer(0).h, c, e, false);
+  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+}
+
+void Bahdanau::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {
+  state.select_outputs(output_.select(ids), mask);
 }
 
 Tensor Bahdanau::last_attention(const DecoderState& base, int, int) const {

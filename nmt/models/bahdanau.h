@@ -32,6 +32,7 @@ class Bahdanau : public EncoderDecoder {
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
+  void select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask = Tensor()) override;
 
  private:
   // Encodes source ids into `state` (annotations, keys, padding, lengths, s_0) for B rows.

@@ -37,6 +37,7 @@ LoadedModel average_model_files(const std::vector<std::string>& paths) {
     for (std::size_t i = 0; i < sums[p].size(); ++i) v[i] = static_cast<float>(sums[p][i] * scale);
   }
   last_info.training_state.clear();
+  last_info.int8_weights.clear();  // the average is float32 (of int8 files: of their values q * s)
   first.info = std::move(last_info);
   return first;
 }

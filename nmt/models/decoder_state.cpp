@@ -94,4 +94,16 @@ void DecoderState::reorder(std::span<const int32_t> rows) {
   }
 }
 
+void DecoderState::select_outputs(std::shared_ptr<const SelectedOutput> output, const Tensor& mask) {
+  selected_output = std::move(output);
+  if (output_mask_ < 0 && mask.defined()) output_mask_ = add("output_mask", StateRows::per_sentence);
+  if (output_mask_ >= 0) (*this)[output_mask_] = mask.defined() ? Var(mask) : Var();
+}
+
+Var DecoderState::selected_logits(const Var& y) const {
+  Var logits = (*selected_output)(y);
+  if (output_mask_ >= 0 && (*this)[output_mask_].defined()) logits = logits + (*this)[output_mask_];
+  return logits;
+}
+
 }  // namespace nmt

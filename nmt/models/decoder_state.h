@@ -11,12 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nmt/autograd/var.h"
+#include "nmt/layers/selected_output.h"
 
 namespace nmt {
 
@@ -77,9 +79,17 @@ class DecoderState {
   // models keep them in the state only then (EncoderDecoder::last_attention). The search sets it
   // when SearchOptions::attention asks for alignments or heatmaps.
   bool keep_attention = false;
+  // The output layer restricted to a shortlist's words (EncoderDecoder::select_outputs); null:
+  // the whole vocabulary. With a mask (an additive [N, words] entry "output_mask", 0 or -inf, per
+  // sentence: each sentence's own shortlist within the batch's), each row's logits are masked.
+  std::shared_ptr<const SelectedOutput> selected_output;
+  void select_outputs(std::shared_ptr<const SelectedOutput> output, const Tensor& mask);
+  // The selected output layer's logits for y [N, d], masked.
+  Var selected_logits(const Var& y) const;
 
  private:
   std::vector<Entry> entries_;
+  int output_mask_ = -1;  // slot of "output_mask", once added
 };
 
 }  // namespace nmt

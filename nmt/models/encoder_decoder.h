@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
+#include <string>
 
 #include "nmt/autograd/var.h"
 #include "nmt/layers/parameter_store.h"
@@ -45,6 +47,16 @@ class EncoderDecoder {
   // from 0), for models that predict one (Luong's local-p: p_t) when state.keep_attention was
   // set; an undefined Tensor otherwise.
   virtual Tensor last_positions(const DecoderState&) const { return Tensor(); }
+
+  // Restricts the steps that follow to the target words `ids` (ascending, the special ids 0-3
+  // first, so that they keep their numbers as positions): step() then returns [N, ids.size()]
+  // log-probabilities, normalised over those words only (a vocabulary shortlist,
+  // nmt/search/shortlist.h). `mask` (optional, [N, ids.size()], 0 or -inf, the same for the rows
+  // of a sentence) narrows each row further: its log-probabilities are normalised over its own
+  // words. Models whose output layer cannot be restricted throw std::logic_error.
+  virtual void select_outputs(DecoderState&, std::span<const int32_t>, const Tensor& = Tensor()) {
+    throw std::logic_error("model type '" + config_.type + "' cannot restrict its output layer to a shortlist");
+  }
 
   ParameterStore& parameters() { return parameters_; }
   const ParameterStore& parameters() const { return parameters_; }

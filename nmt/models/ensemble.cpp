@@ -68,6 +68,11 @@ Tensor Ensemble::step(DecoderState& base, const Tensor& previous_tokens) {
   return sum;
 }
 
+void Ensemble::select_outputs(DecoderState& base, std::span<const int32_t> ids, const Tensor& mask) {
+  auto& state = static_cast<EnsembleState&>(base);
+  for (std::size_t i = 0; i < members_.size(); ++i) members_[i]->select_outputs(*state.members[i], ids, mask);
+}
+
 Tensor Ensemble::last_attention(const DecoderState& base, int layer, int head) const {
   const auto& state = static_cast<const EnsembleState&>(base);
   return members_.front()->last_attention(*state.members.front(), layer, head);

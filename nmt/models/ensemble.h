@@ -25,6 +25,8 @@ class Ensemble : public EncoderDecoder {
   // The first member's.
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
   Tensor last_positions(const DecoderState& state) const override;
+  // Every member's output layer.
+  void select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask = Tensor()) override;
 
   std::size_t size() const { return members_.size(); }
 

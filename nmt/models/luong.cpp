@@ -149,7 +149,12 @@ Tensor Luong::step(DecoderState& base, const Tensor& previous_tokens) {
     const Tensor w = reshape(weights, {weights.dim(0), weights.dim(2)}).value();
     state.attention() = Var(window_ == Window::local_p ? normalized_rows(w) : w);
   }
-  return log_softmax(output_(attended)).value();
+  const Var features = attended;
+  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+}
+
+void Luong::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {
+  state.select_outputs(output_.select(ids), mask);
 }
 
 Tensor Luong::last_attention(const DecoderState& base, int, int) const {

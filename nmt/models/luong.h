@@ -39,6 +39,7 @@ class Luong : public EncoderDecoder {
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
+  void select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask = Tensor()) override;
   // local-p: p_t of the last step, [N]; undefined for global and local-m.
   Tensor last_positions(const DecoderState& state) const override;
 

@@ -1,6 +1,8 @@
 // Model file reading and writing; the format is described in model_file.h.
 #include "nmt/models/model_file.h"
 
+#include "nmt/tensor/blas.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,6 +84,14 @@ struct Contents {
   std::vector<SavedParameter> parameters;
 };
 
+bool has_version2_contents(const ModelFileInfo& info) { return !info.lexical_table.empty() || !info.int8_weights.empty(); }
+
+const Int8Weight* int8_weight_named(const ModelFileInfo& info, const std::string& name) {
+  for (const Int8Weight& w : info.int8_weights)
+    if (w.name == name) return &w;
+  return nullptr;
+}
+
 std::string encode_payload(const EncoderDecoder& model, const ModelFileInfo& info) {
   std::ostringstream out(std::ios::binary);
   {
@@ -95,16 +105,28 @@ std::string encode_payload(const EncoderDecoder& model, const ModelFileInfo& inf
     for (const Parameter& p : parameters) {
       std::string name = p.name();
       std::vector<int64_t> dims = dims_of(p.shape());
-      uint64_t n = static_cast<uint64_t>(p.numel());
+      const Int8Weight* int8 = int8_weight_named(info, name);
+      uint64_t n = int8 && !int8->keep_float ? 0 : static_cast<uint64_t>(p.numel());
       ar << name << dims << n;
       ar << boost::serialization::make_array(p.value().f32(), n);
     }
     ar << info.training_state;
+    if (has_version2_contents(info)) {
+      ar << info.lexical_table;
+      uint64_t weights = info.int8_weights.size();
+      ar << weights;
+      for (const Int8Weight& w : info.int8_weights) {
+        uint8_t trans = w.trans_b, keep = w.keep_float;
+        ar << w.name << trans << w.k << w.n << keep;
+        ar << boost::serialization::make_array(w.values.data(), w.values.size());
+        ar << boost::serialization::make_array(w.scales.data(), w.scales.size());
+      }
+    }
   }
   return std::move(out).str();
 }
 
-Contents decode_payload(const std::string& path, std::string_view payload) {
+Contents decode_payload(const std::string& path, std::string_view payload, uint32_t version) {
   Contents c;
   MemoryBuffer buffer(payload.data(), payload.size());
   std::istream in(&buffer);
@@ -122,14 +144,45 @@ Contents decode_payload(const std::string& path, std::string_view payload) {
       ar >> p.name >> p.dims >> n;
       int64_t expected = 1;
       for (int64_t d : p.dims) expected *= d;
-      if (p.dims.size() > Shape::kMaxRank || expected < 0 || static_cast<uint64_t>(expected) != n ||
-          n * sizeof(float) > payload.size())
+      // n = 0: stored as int8 only (version 2), checked against the int8 weights below.
+      if (p.dims.size() > Shape::kMaxRank || expected < 0 ||
+          (static_cast<uint64_t>(expected) != n && !(version >= 2 && n == 0)) || n * sizeof(float) > payload.size())
         fail(path, "is corrupt (parameter '" + p.name + "' has shape " + shape_text(p.dims) + " but " +
                        std::to_string(n) + " values)");
       p.values.resize(n);
       ar >> boost::serialization::make_array(p.values.data(), n);
     }
     ar >> c.info.training_state;
+    if (version >= 2) {
+      ar >> c.info.lexical_table;
+      uint64_t weights = 0;
+      ar >> weights;
+      if (weights > count) fail(path, "is corrupt (impossible int8 weight count " + std::to_string(weights) + ")");
+      c.info.int8_weights.resize(weights);
+      for (Int8Weight& w : c.info.int8_weights) {
+        uint8_t trans = 0, keep = 0;
+        ar >> w.name >> trans >> w.k >> w.n >> keep;
+        w.trans_b = trans != 0;
+        w.keep_float = keep != 0;
+        if (w.k <= 0 || w.n <= 0 || static_cast<uint64_t>(w.k) * static_cast<uint64_t>(w.n) > payload.size())
+          fail(path, "is corrupt (int8 weight '" + w.name + "' of impossible shape)");
+        w.values.resize(static_cast<std::size_t>(w.k * w.n));
+        w.scales.resize(static_cast<std::size_t>(w.n));
+        ar >> boost::serialization::make_array(w.values.data(), w.values.size());
+        ar >> boost::serialization::make_array(w.scales.data(), w.scales.size());
+      }
+    }
+    // Every parameter without float values must be an int8 weight of its shape.
+    for (const SavedParameter& p : c.parameters) {
+      if (!p.values.empty() || p.dims.empty()) continue;
+      int64_t expected = 1;
+      for (int64_t d : p.dims) expected *= d;
+      if (expected == 0) continue;
+      const Int8Weight* w = int8_weight_named(c.info, p.name);
+      if (!w || w->keep_float || w->k * w->n != expected || p.dims.size() != 2 ||
+          p.dims[0] != (w->trans_b ? w->n : w->k) || p.dims[1] != (w->trans_b ? w->k : w->n))
+        fail(path, "is corrupt (parameter '" + p.name + "' has neither float nor matching int8 values)");
+    }
   } catch (const ModelFileError&) {
     throw;
   } catch (const boost::archive::archive_exception& e) {
@@ -176,7 +229,7 @@ constexpr FileFormat kModelFormat{"NMTMODEL", kModelFileVersion, "model file"};
 
 Contents read_contents(const std::string& path) {
   const FramedFile file = read_framed_file(path, kModelFormat);
-  return decode_payload(path, file.payload());
+  return decode_payload(path, file.payload(), file.version);
 }
 
 void fill_parameters(const std::string& path, Contents& contents, EncoderDecoder& model) {
@@ -199,7 +252,28 @@ void fill_parameters(const std::string& path, Contents& contents, EncoderDecoder
   }
   for (const SavedParameter& p : contents.parameters) {
     Parameter* target = const_cast<Parameter*>(store.find(p.name));
+    if (p.values.empty() && target->numel() > 0) {  // stored as int8 only: W = q * s
+      const Int8Weight& w = *int8_weight_named(contents.info, p.name);
+      float* out = target->mutable_value().f32();
+      for (int64_t j = 0; j < w.n; ++j)
+        for (int64_t kk = 0; kk < w.k; ++kk) {
+          const float v = static_cast<float>(w.values[j * w.k + kk]) * w.scales[j];
+          out[w.trans_b ? j * w.k + kk : kk * w.n + j] = v;
+        }
+      continue;
+    }
     std::memcpy(target->mutable_value().f32(), p.values.data(), p.values.size() * sizeof(float));
+  }
+}
+
+// Makes the file's int8 weights the model's int8 copies (int8 decoding then quantises nothing).
+void register_int8_weights(const std::string& path, const ModelFileInfo& info, EncoderDecoder& model) {
+  for (const Int8Weight& w : info.int8_weights) {
+    const Parameter* p = model.parameters().find(w.name);
+    if (!p || p->numel() != w.k * w.n) fail(path, "has int8 values for '" + w.name + "', which the model does not have");
+    blas::int8::PackedB packed;
+    blas::int8::pack_columns(w.k, w.n, w.values.data(), w.scales.data(), packed);
+    blas::register_int8_weight(w.trans_b, w.k, w.n, p->value().f32(), std::move(packed));
   }
 }
 
@@ -250,7 +324,7 @@ int64_t ModelFileSummary::parameter_count() const {
 
 ModelFileSummary inspect_model_file(const std::string& path) {
   const FramedFile file = read_framed_file(path, kModelFormat);
-  Contents contents = decode_payload(path, file.payload());
+  Contents contents = decode_payload(path, file.payload(), file.version);
   ModelFileSummary summary;
   summary.format_version = file.version;
   summary.file_bytes = file.bytes.size();
@@ -350,7 +424,8 @@ FramedFile read_framed_file(const std::string& path, const FileFormat& format) {
 void set_write_failure_for_testing(int64_t after_bytes) { g_fail_after_bytes = after_bytes; }
 
 void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info) {
-  write_framed_file(path, kModelFormat, encode_payload(model, info));
+  const FileFormat format{kModelFormat.magic, has_version2_contents(info) ? kModelFileVersion : 1u, kModelFormat.kind};
+  write_framed_file(path, format, encode_payload(model, info));
 }
 
 ModelConfig read_model_config(const std::string& path) {
@@ -384,6 +459,7 @@ LoadedModel load_model(const std::string& path) {
     fail(path, std::string("describes a model that cannot be built: ") + e.what());
   }
   fill_parameters(path, contents, *loaded.model);
+  register_int8_weights(path, contents.info, *loaded.model);
   if (!contents.info.subword_model.empty()) {
     try {
       loaded.vocabulary =

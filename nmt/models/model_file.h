@@ -11,6 +11,12 @@
 //     normalisation settings + SentencePiece model bytes (joint vocabulary)
 //     parameters: name, shape, float32 data, in ParameterStore order
 //     training state (checkpoints only; opaque here, see nmt/train/checkpoint.h)
+//   format version 2 adds, after the training state (version 1 files end there, and files
+//   without either are still written as version 1, readable by older programs):
+//     lexical table       bytes (nmt/search/shortlist.h), empty when none
+//     int8 weights        count, then per weight: name, layout, integers, scales (Int8Weight);
+//                         a weight stored only as int8 has no float values in the parameters
+//                         (0 values), and load_model fills them in as q * s
 //
 // Files are written atomically (write_file_atomically): a temporary file in the same directory,
 // fsync, rename over the old one, fsync of the directory. A crash or a full disk leaves the previous
@@ -33,12 +39,26 @@
 
 namespace nmt {
 
-inline constexpr uint32_t kModelFileVersion = 1;
+inline constexpr uint32_t kModelFileVersion = 2;
 
 // Every failure to read or write a model file; the message names the file and what is wrong.
 class ModelFileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A weight stored as int8 (nmt-quantize), as int8 decoding uses it (nmt/tensor/gemm_int8.h): the
+// product's B is op(W)[k, n]; for each output unit j (a column of B) its integers
+// values[j * k .. j * k + k) and scale scales[j]. keep_float: the file also holds the float
+// values (a tied embedding is looked up by rows as well); otherwise the parameter's float values
+// are values * scale.
+struct Int8Weight {
+  std::string name;
+  bool trans_b = false;  // the parameter is [n, k] (tied output embedding), else [k, n]
+  int64_t k = 0, n = 0;
+  bool keep_float = false;
+  std::vector<int8_t> values;
+  std::vector<float> scales;
 };
 
 // What a model file holds besides the model's configuration and parameters.
@@ -47,6 +67,8 @@ struct ModelFileInfo {
   text::NormalizerSettings normalization;
   std::string subword_model;   // SentencePiece ModelProto bytes (SubwordModel::to_bytes); may be empty
   std::string training_state;  // checkpoints only (nmt/train/checkpoint.h); empty in model files
+  std::string lexical_table;   // a vocabulary shortlist's table (LexicalTable::to_bytes); may be empty
+  std::vector<Int8Weight> int8_weights;  // nmt-quantize's; empty in float models
 };
 
 struct LoadedModel {
@@ -62,7 +84,9 @@ struct LoadedModel {
 // Writes the model (configuration + parameters) and `info` to `path`, atomically.
 void save_model(const std::string& path, const EncoderDecoder& model, const ModelFileInfo& info);
 
-// Rebuilds the model with build_model(config) and fills in the saved parameters.
+// Rebuilds the model with build_model(config) and fills in the saved parameters. Stored int8
+// weights become the model's int8 copies (blas::register_int8_weight): int8 decoding uses them
+// as they are, without quantising anything.
 LoadedModel load_model(const std::string& path);
 
 // Fills an existing model's parameters from a file (names and shapes must match exactly: the

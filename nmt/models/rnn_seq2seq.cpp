@@ -100,7 +100,12 @@ Tensor RnnSeq2Seq::step(DecoderState& base, const Tensor& previous_tokens) {
     y = s.h;
   }
   state.position++;
-  return log_softmax(output_(y)).value();
+  const Var features = y;
+  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+}
+
+void RnnSeq2Seq::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {
+  state.select_outputs(output_.select(ids), mask);
 }
 
 // No attention: when asked for, weights spread evenly over each row's real source positions.

@@ -28,6 +28,7 @@ class RnnSeq2Seq : public EncoderDecoder {
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
   // No attention: weights spread evenly over the real source positions.
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
+  void select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask = Tensor()) override;
 
  private:
   // The encoder's final state per layer for source ids [B, S].

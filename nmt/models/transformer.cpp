@@ -170,7 +170,15 @@ Tensor Transformer::step(DecoderState& base, const Tensor& previous_tokens) {
   }
   if (config_.pre_norm) y = decoder_norm_(y);
   state.position++;
-  return log_softmax(project_output(reshape(y, {n, config_.d_model}))).value();
+  y = reshape(y, {n, config_.d_model});
+  return log_softmax(state.selected_output ? state.selected_logits(y) : project_output(y)).value();
+}
+
+void Transformer::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {
+  state.select_outputs(config_.tie_embeddings
+                           ? std::make_shared<const SelectedOutput>(target_embedding_.value(), true, nullptr, ids)
+                           : output_.select(ids),
+                       mask);
 }
 
 Tensor Transformer::last_attention(const DecoderState& base, int layer, int head) const {

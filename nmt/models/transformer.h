@@ -25,6 +25,7 @@ class Transformer : public EncoderDecoder {
   std::unique_ptr<DecoderState> start(const Tensor& source, int beam) override;
   Tensor step(DecoderState& state, const Tensor& previous_tokens) override;
   Tensor last_attention(const DecoderState& state, int layer = -1, int head = -1) const override;
+  void select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask = Tensor()) override;
 
  private:
   // E[ids] * sqrt(d) + PE[offset : offset + T], then dropout. ids [B, T] -> [B, T, d]

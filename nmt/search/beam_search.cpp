@@ -79,7 +79,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   const SourceBatch batch = SourceBatch::make(sources);
   const int B = batch.sentences();
   const int k = options.beam;
-  const int V = model.config().vocab_size;
+  int V = model.config().vocab_size;
   const LengthPenalty& penalty = options.length_penalty;
 
   std::vector<int> limit(B);
@@ -90,6 +90,15 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
+  // With a shortlist the step's columns are positions in `words` (the special ids keep theirs).
+  std::vector<int32_t> words;
+  if (options.shortlist) {
+    Shortlist::Batch shortlist = options.shortlist->for_batch(sources);
+    const Tensor mask = shortlist.mask(k);  // each row's own words
+    words = std::move(shortlist.words);
+    model.select_outputs(*state, words, mask);
+    V = static_cast<int>(words.size());
+  }
   state->keep_attention = options.attention;
   state->max_length = max_steps;
   SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);
@@ -171,7 +180,7 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
         }
         parents[first + live] = first + j;
         parents_original[first + live] = b * k + j;
-        next_tokens[first + live] = token;
+        next_tokens[first + live] = words.empty() ? token : words[token];
         next_scores[first + live] = s;
         ++live;
       }

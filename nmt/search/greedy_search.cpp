@@ -24,7 +24,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
   NoGradGuard no_grad;
   const SourceBatch batch = SourceBatch::make(sources);
   const int B = batch.sentences();
-  const int V = model.config().vocab_size;
+  int V = model.config().vocab_size;
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
   std::vector<int> limit(B);
@@ -35,6 +35,15 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
   }
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, 1);
+  // With a shortlist the step's columns are positions in `words` (the special ids keep theirs).
+  std::vector<int32_t> words;
+  if (greedy.shortlist) {
+    Shortlist::Batch shortlist = greedy.shortlist->for_batch(sources);
+    const Tensor mask = shortlist.mask(1);  // each row's own words
+    words = std::move(shortlist.words);
+    model.select_outputs(*state, words, mask);
+    V = static_cast<int>(words.size());
+  }
   state->keep_attention = greedy.attention;
   state->max_length = max_steps;
   SearchHistory history(B, max_steps, greedy.attention ? batch.width() : 0);
@@ -85,7 +94,7 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
         done[b] = 1;
       } else {
         scores[b] += best_lp;
-        previous[i] = best;
+        previous[i] = words.empty() ? best : words[best];
         if (best == text::kEosId) {
           finished[b].push_back({t, b, scores[b], greedy.length_penalty.normalize(scores[b], t + 1), false});
           done[b] = 1;

@@ -19,11 +19,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "nmt/models/encoder_decoder.h"
 #include "nmt/search/length_penalty.h"
+#include "nmt/search/shortlist.h"
 
 namespace nmt {
 
@@ -44,6 +46,9 @@ struct SearchOptions {
   bool attention = false;
   int attention_layer = -1;
   int attention_head = -1;
+  // A vocabulary shortlist (shortlist.h): each batch's steps compute only the words it chooses
+  // for the batch's sources (EncoderDecoder::select_outputs); null: every word.
+  std::shared_ptr<const Shortlist> shortlist;
 
   // Throws std::invalid_argument naming the setting that is out of range.
   void validate() const;

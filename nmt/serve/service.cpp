@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "nmt/models/model_file.h"
+#include "nmt/tensor/blas.h"
 #include "nmt/search/alignment.h"
 #include "nmt/serve/page.h"
 #include "tokenizer/utf8.h"
@@ -137,6 +138,7 @@ struct Service::Impl {
   explicit Impl(ServiceOptions o) : options(std::move(o)) {
     if (options.models.empty()) throw std::invalid_argument("no model: give at least one -m MODEL");
     int id = 100;  // OpenNMT-py's example configuration numbers its models from 100
+    bool any_int8 = false;
     for (const ModelSpec& spec : options.models) {
       auto m = std::make_unique<Served>();
       m->path = spec.path;
@@ -164,10 +166,19 @@ struct Service::Impl {
       if (m->target.empty()) m->target = "en";
       SearchOptions base;
       base.beam = options.default_beam;
+      base.shortlist = shortlist_for_model(spec.path, m->loaded.info.lexical_table, m->loaded.model->config().vocab_size,
+                                           options.shortlist, options.shortlist_settings);
+      any_int8 |= !m->loaded.info.int8_weights.empty();
+      m->loaded.info.int8_weights.clear();  // registered at load; the copies are not needed
       base.validate();
       m->queue = std::make_unique<BatchQueue>(*m->loaded.model, *m->tokenizer, base, options.queue, &metrics);
       models.push_back(std::move(m));
     }
+    if (options.precision != "auto" && options.precision != "fp32" && options.precision != "int8")
+      throw std::invalid_argument("--precision must be auto, fp32 or int8 (got '" + options.precision + "')");
+    // After loading: stored int8 weights stay registered whatever the precision.
+    blas::set_precision(options.precision == "int8" || (options.precision == "auto" && any_int8) ? blas::Precision::int8
+                                                                                                 : blas::Precision::fp32);
   }
 
   // ---- API key ----

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "nmt/search/shortlist.h"
 #include "nmt/serve/batch_queue.h"
 
 namespace nmt::serve {
@@ -38,6 +39,11 @@ struct ServiceOptions {
   int default_beam = 5;
   QueueOptions queue;
   bool log_requests = false;      // one stderr line per request
+  // As nmt-translate's --shortlist (on | off | auto) and --precision (auto | fp32 | int8; auto:
+  // int8 when a model file holds stored int8 weights, nmt-quantize).
+  std::string shortlist = "auto";
+  ShortlistSettings shortlist_settings;
+  std::string precision = "auto";
 };
 
 class Service {

@@ -109,6 +109,11 @@ void gemm_fp32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 
 std::atomic<Precision> current_precision{Precision::fp32};
 
+std::atomic<int64_t> flops_fp32{0}, flops_bf16{0}, flops_int8{0};
+void count(std::atomic<int64_t>& counter, int64_t m, int64_t n, int64_t k) {
+  counter.fetch_add(2 * m * n * k, std::memory_order_relaxed);
+}
+
 // bf16 copies of parameters, valid while a ParameterScope is open; one set per thread that runs
 // ops (never used inside a parallel region). A closed scope keeps the buffers for the next.
 struct ParameterCopy {
@@ -181,6 +186,7 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 struct QuantizedWeight {
   const float* data = nullptr;
   bool trans = false;
+  bool stored = false;  // registered from a model file (register_int8_weight): kept across precisions
   int64_t k = 0, n = 0;
   std::vector<float> sample;
   int8::PackedB packed;
@@ -228,6 +234,37 @@ void gemm_int8(bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const
 
 }  // namespace
 
+const int8::PackedB& int8_weight(bool trans_b, int64_t k, int64_t n, const float* b) {
+  return quantized(trans_b, k, n, b);
+}
+
+void register_int8_weight(bool trans_b, int64_t k, int64_t n, const float* b, int8::PackedB packed) {
+  std::lock_guard<std::mutex> lock(quantized_mutex);
+  std::erase_if(quantized_weights, [&](const std::unique_ptr<QuantizedWeight>& q) { return q->data == b; });
+  auto q = std::make_unique<QuantizedWeight>();
+  q->data = b;
+  q->trans = trans_b;
+  q->k = k;
+  q->n = n;
+  q->stored = true;
+  q->sample = sample_of(b, k * n);
+  q->packed = std::move(packed);
+  quantized_weights.push_back(std::move(q));
+}
+
+void for_each_int8_weight(const std::function<void(const float* b, bool trans_b, const int8::PackedB&)>& visit) {
+  std::lock_guard<std::mutex> lock(quantized_mutex);
+  for (const auto& q : quantized_weights) visit(q->data, q->trans, q->packed);
+}
+
+void gemm_int8_packed(int64_t m, const float* a, const int8::PackedB& b, float* c) {
+  if (m == 0 || b.n == 0) return;
+  count(flops_int8, m, b.n, b.k);
+  thread_local int8::QuantizedA qa;
+  int8::quantize_a(m, b.k, a, b.k, qa);
+  int8::gemm(qa, b, 1.f, 0.f, c, b.n);
+}
+
 bool bf16_supported() { return bf16::supported(); }
 bool int8_supported() { return int8::supported(); }
 
@@ -239,7 +276,7 @@ void set_precision(Precision precision) {
     throw std::runtime_error("int8 GEMMs need a CPU with AVX2 (or AVX512-VNNI); this one lacks it: use fp32");
   if (precision != current_precision.load()) {
     std::lock_guard<std::mutex> lock(quantized_mutex);
-    quantized_weights.clear();
+    std::erase_if(quantized_weights, [](const std::unique_ptr<QuantizedWeight>& q) { return !q->stored; });
   }
   current_precision.store(precision);
 }
@@ -253,12 +290,6 @@ ParameterScope::~ParameterScope() {
     for (ParameterCopy& copy : parameter_copies.copies) copy.valid = false;
 }
 
-namespace {
-std::atomic<int64_t> flops_fp32{0}, flops_bf16{0}, flops_int8{0};
-void count(std::atomic<int64_t>& counter, int64_t m, int64_t n, int64_t k) {
-  counter.fetch_add(2 * m * n * k, std::memory_order_relaxed);
-}
-}  // namespace
 
 FlopCount flop_count() {
   return {static_cast<double>(flops_fp32.load()), static_cast<double>(flops_bf16.load()),

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+
+#include "nmt/tensor/gemm_int8.h"
 
 namespace nmt::blas {
 
@@ -30,6 +33,19 @@ class PrecisionScope {
  private:
   Precision previous_;
 };
+
+// int8 copies of weights, for what goes around gemm: a vocabulary shortlist multiplies by some
+// columns of a weight's copy (int8::gather_columns), nmt-quantize stores the copies, and a model
+// file's stored copies are registered at load (then nothing is quantised at run time).
+// The int8 copy of the weight op(B)[K, N] at b (trans_b: b is [N, K]), made now if not yet made.
+const int8::PackedB& int8_weight(bool trans_b, int64_t k, int64_t n, const float* b);
+// Registers `packed` as the int8 copy of the weight at b (stored copies stay when the precision
+// changes, unlike the ones made at first use).
+void register_int8_weight(bool trans_b, int64_t k, int64_t n, const float* b, int8::PackedB packed);
+// Every int8 copy made or registered so far: the weight's address, layout and the copy.
+void for_each_int8_weight(const std::function<void(const float* b, bool trans_b, const int8::PackedB&)>& visit);
+// C[M, N] = A[M, K] B with B already an int8 copy (A quantised per row on the fly, as gemm does).
+void gemm_int8_packed(int64_t m, const float* a, const int8::PackedB& b, float* c);
 
 // Where gemm's B comes from. A parameter does not change while a ParameterScope is open, so the
 // bf16 path converts it once per scope and reuses the copy (an LSTM's W_h, used at every step).

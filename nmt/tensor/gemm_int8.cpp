@@ -332,6 +332,40 @@ void pack_b(int64_t k, int64_t n, const int8_t* b, PackedB& out) {
   }
 }
 
+void pack_columns(int64_t k, int64_t n, const int8_t* columns, const float* scales, PackedB& out) {
+  allocate(k, n, out);
+  for (int64_t j = 0; j < n; ++j) {
+    out.scales[j] = scales[j];
+    int32_t sum = 0;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      out.data[packed_index(out.k4, kk, j)] = columns[j * k + kk];
+      sum += columns[j * k + kk];
+    }
+    out.sums[j] = sum;
+  }
+}
+
+void unpack_columns(const PackedB& b, int8_t* columns, float* scales) {
+  for (int64_t j = 0; j < b.n; ++j) {
+    scales[j] = b.scales[j];
+    for (int64_t kk = 0; kk < b.k; ++kk) columns[j * b.k + kk] = b.data[packed_index(b.k4, kk, j)];
+  }
+}
+
+void gather_columns(const PackedB& b, const int32_t* which, int64_t count, PackedB& out) {
+  allocate(b.k, count, out);
+  for (int64_t j = 0; j < count; ++j) {
+    const int64_t from = which[j];
+    if (from < 0 || from >= b.n)
+      throw std::out_of_range("int8 gather_columns: column " + std::to_string(from) + " of " + std::to_string(b.n));
+    out.scales[j] = b.scales[from];
+    out.sums[j] = b.sums[from];
+    // Four consecutive k of a column are one int32 lane: copy lane by lane.
+    for (int64_t q = 0; q < b.k4; ++q)
+      std::memcpy(&out.data[packed_index(out.k4, 4 * q, j)], &b.data[packed_index(b.k4, 4 * q, from)], 4);
+  }
+}
+
 void quantize_a(int64_t m, int64_t k, const float* a, int64_t lda, QuantizedA& out) {
   out.m = m;
   out.k = k;

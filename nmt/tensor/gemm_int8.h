@@ -51,6 +51,15 @@ struct PackedB {
 void quantize_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb, PackedB& out);
 // Packs integers b[K][N] (row-major, in [-127, 127]) as they are (scales 1): for tests.
 void pack_b(int64_t k, int64_t n, const int8_t* b, PackedB& out);
+// Packs stored weights (nmt-quantize): column j's integers columns[j * k + kk] and scale scales[j],
+// what quantize_b computed for them.
+void pack_columns(int64_t k, int64_t n, const int8_t* columns, const float* scales, PackedB& out);
+// The inverse: column j's integers into columns[j * k + kk], its scale into scales[j].
+void unpack_columns(const PackedB& b, int8_t* columns, float* scales);
+// The columns `which` of b (in that order), as a packed B of which.size() columns: a vocabulary
+// shortlist's rows of the output layer. The same integers and scales, so every product element
+// is exactly the one the whole b gives.
+void gather_columns(const PackedB& b, const int32_t* which, int64_t count, PackedB& out);
 
 // A quantised per row: [m][k4 * 4] bytes (zero padded), scales r_i.
 struct QuantizedA {

@@ -35,6 +35,7 @@
 #include "nmt/train/run_directory.h"
 #include "nmt/train/schedule.h"
 #include "nmt/train/stop_signals.h"
+#include "nmt/search/shortlist.h"
 #include "nmt/train/training_data.h"
 #include "nmt/train/validator.h"
 #include "tokenizer/special_ids.h"
@@ -139,6 +140,7 @@ class Run {
   std::map<std::string, std::string> recorded_options_;  // the options as model files record them
   std::map<std::string, std::string> effective_;  // the options that took effect (see took_effect)
   std::map<std::string, std::string> restored_options_;  // --resume: the checkpoint's recorded options
+  std::string lexical_table_;  // the vocabulary shortlists' table, counted from the training data
   TrainingState state_;                  // counters, best score, history (the rest lives in the objects)
   Clock::time_point run_start_;
   int64_t run_start_update_ = 0;
@@ -340,6 +342,16 @@ void Run::prepare() {
 
   const int max_positions = model_ ? model_->config().max_positions : o_.model.max_positions;
   data_ = load_training_data(o_, vocabulary, normalization, max_positions, out_);
+  if (leader()) {  // the lexical table that nmt-translate's vocabulary shortlists read (nmt/search/shortlist.h)
+    const auto started = std::chrono::steady_clock::now();
+    const LexicalTable table = LexicalTable::build(
+        data_.train.size(), [&](std::size_t i) { return data_.train.source[i]; },
+        [&](std::size_t i) { return data_.train.target[i]; }, vocabulary->vocab_size(), LexicalTable::BuildSettings{});
+    lexical_table_ = table.to_bytes();
+    out_ << "lexical table for vocabulary shortlists: " << table.source_pieces() << " source pieces, counted from "
+         << table.pairs_counted() << " sentence pairs in "
+         << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s" << std::endl;
+  }
 
   if (!o_.resume) {
     manual_seed(o_.seed);
@@ -670,6 +682,7 @@ ModelFileInfo Run::file_info(bool with_state) const {
   info.training_config["updates"] = std::to_string(state_.updates);
   info.normalization = data_.normalization;
   info.subword_model = data_.vocabulary->to_bytes();
+  info.lexical_table = lexical_table_;
   if (with_state) info.training_state = current_state().serialize();
   return info;
 }

@@ -411,3 +411,58 @@ TEST_CASE("checkpoint averaging: the mean of every parameter, and clear errors f
   CHECK_THROWS_AS(average_model_files({paths[0], (dir / "missing.bin").string()}), ModelFileError);
   CHECK_THROWS_AS(average_model_files({}), ModelFileError);
 }
+
+TEST_CASE("format version 2: a lexical table and int8 weights round trip; files without them stay version 1") {
+  const fs::path dir = scratch_dir("model-version-2");
+  auto model = tiny_model(11);
+  const fs::path plain = dir / "plain.bin", extended = dir / "extended.bin";
+  save_model(plain.string(), *model, sample_info());
+  CHECK(inspect_model_file(plain.string()).format_version == 1);  // readable by older programs
+
+  ModelFileInfo info = sample_info();
+  info.lexical_table = std::string("a table's bytes\0with a zero", 27);
+  // One weight stored as int8 only (its float values are q * s on load), one kept as float too.
+  const Parameter* stored = nullptr;
+  for (const Parameter& p : model->parameters().all())
+    if (p.shape().rank() == 2 && p.name().find("embedding") == std::string::npos) {
+      stored = &p;
+      break;
+    }
+  REQUIRE(stored != nullptr);
+  Int8Weight w;
+  w.name = stored->name();
+  w.k = stored->shape()[0];
+  w.n = stored->shape()[1];
+  for (int64_t j = 0; j < w.n; ++j) {
+    w.scales.push_back(0.01f * static_cast<float>(j + 1));
+    for (int64_t k = 0; k < w.k; ++k) w.values.push_back(static_cast<int8_t>((j * 7 + k * 3) % 255 - 127));
+  }
+  info.int8_weights.push_back(w);
+  save_model(extended.string(), *model, info);
+  CHECK(inspect_model_file(extended.string()).format_version == 2);
+  CHECK(fs::file_size(extended) < fs::file_size(plain) + info.lexical_table.size());  // no float values for w
+
+  LoadedModel loaded = load_model(extended.string());
+  CHECK(loaded.info.lexical_table == info.lexical_table);
+  REQUIRE(loaded.info.int8_weights.size() == 1);
+  CHECK(loaded.info.int8_weights[0].values == w.values);
+  CHECK(loaded.info.int8_weights[0].scales == w.scales);
+  const Parameter* back = loaded.model->parameters().find(w.name);
+  REQUIRE(back != nullptr);
+  for (int64_t k = 0; k < w.k; ++k)
+    for (int64_t j = 0; j < w.n; ++j)
+      CHECK(back->value().f32()[k * w.n + j] == static_cast<float>(w.values[j * w.k + k]) * w.scales[j]);
+  // every other parameter as saved
+  for (const Parameter& p : model->parameters().all()) {
+    if (p.name() == w.name) continue;
+    const Parameter* q = loaded.model->parameters().find(p.name());
+    REQUIRE(q != nullptr);
+    CHECK(std::memcmp(p.value().f32(), q->value().f32(), p.numel() * sizeof(float)) == 0);
+  }
+  // an int8 weight of the wrong shape is refused, naming the parameter
+  info.int8_weights[0].n -= 1;
+  info.int8_weights[0].scales.pop_back();
+  info.int8_weights[0].values.resize(static_cast<std::size_t>(w.k * (w.n - 1)));
+  save_model((dir / "wrong.bin").string(), *model, info);
+  CHECK(load_error(dir / "wrong.bin").find(w.name) != std::string::npos);
+}
