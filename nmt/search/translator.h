@@ -30,9 +30,9 @@ struct TranslatorOptions {
   SearchOptions search;
   int batch_size = 32;        // sentences per search call, at most
   // Padded source subwords per search call, at most: sentences x (longest + EOS). 0 = no limit.
-  // The default keeps batches of 32 sentences of up to 127 subwords whole, and holds a batch of
-  // over-long lines to 4 sentences of 1,023 subwords (a max_positions of 1,024).
-  int batch_tokens = 4096;
+  // The default keeps batches of 32 sentences of up to 63 subwords whole, and holds a batch of
+  // over-long lines to 2 sentences of 1,023 subwords (a max_positions of 1,024).
+  int batch_tokens = 2048;
   int max_source_length = 0;  // subwords (EOS excluded); 0 = the model's max_positions - 1
 };
 
@@ -60,8 +60,8 @@ class Translator {
 
   // Raw bytes beyond which a line cannot add a subword the model reads: a SentencePiece piece is
   // at most 16 characters (its max_sentencepiece_length) of at most 4 bytes, so max_source_length()
-  // pieces come from at most 64 bytes each. (Runs of spaces, which normalisation collapses, are the
-  // only text this can cut that would have counted.)
+  // pieces come from at most 64 bytes each. (Only text that normalisation removes or shrinks, such
+  // as long runs of spaces, can put a subwords' worth of text beyond this bound; it is cut all the same.)
   std::size_t max_line_bytes() const { return static_cast<std::size_t>(max_source_length_) * kMaxBytesPerPiece; }
   static constexpr std::size_t kMaxBytesPerPiece = 16 * 4;
 
