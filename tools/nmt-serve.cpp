@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
        "api_key parameter or JSON field)")
       ("beam", po::value(&s.default_beam)->default_value(5), "beam size when a request names none")
       ("max-beam", po::value(&s.max_beam)->default_value(16), "largest beam a request may ask for")
-      ("batch-tokens", po::value(&s.queue.token_budget)->default_value(2048), "source subwords per batch of the batching queue")
+      ("batch-tokens", po::value(&s.queue.token_budget)->default_value(2048), "source subwords per batch of the batching queue, and padded source subwords per search call")
       ("batch-wait-us", po::value(&wait_us)->default_value(5000), "longest wait (microseconds) for more sentences to fill a batch")
       ("batch-sentences", po::value(&s.queue.batch_sentences)->default_value(64), "sentences per search call")
       ("max-body-bytes", po::value(&max_body)->default_value(1 << 20), "larger request bodies are refused (413)")

@@ -45,7 +45,7 @@ constexpr std::size_t kWindowBatches = 16;
 struct Settings {
   std::vector<std::string> models;
   std::string input, attention_svg;
-  int beam = 5, batch = 32, threads = 0, n_best = 0, max_length = 0, max_source_length = 0;
+  int beam = 5, batch = 32, batch_tokens = nmt::TranslatorOptions{}.batch_tokens, threads = 0, n_best = 0, max_length = 0, max_source_length = 0;
   float max_length_ratio = 2.0f, alpha = 0.6f;
   int max_length_offset = 10;
   std::string normalize = "average";
@@ -69,7 +69,10 @@ po::options_description describe(Settings& s) {
        "same beam search over the models' averaged log-probabilities (one vocabulary required)")
       ("input,i", po::value(&s.input), "read this file instead of stdin")
       ("beam", po::value(&s.beam)->default_value(5), "beam size (1 = greedy)")
-      ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch")
+      ("batch", po::value(&s.batch)->default_value(32), "sentences per search batch, at most")
+      ("batch-tokens", po::value(&s.batch_tokens)->default_value(s.batch_tokens),
+       "padded source subwords per search batch, at most: sentences x (longest + 1); the search holds beam x "
+       "that. Bounds memory whatever the input; a longer sentence is searched alone (0 = no limit)")
       ("threads", po::value(&s.threads)->default_value(0), "threads for the model (0 = all cores)")
       ("stats", po::bool_switch(&s.stats),
        "print to stderr the GEMMs' floating-point operations (per precision) and the time taken")
@@ -145,6 +148,7 @@ Settings parse(int argc, char** argv, bool& help) {
   if (s.models.empty()) throw UsageError("--model (-m) is required");
   if (s.beam < 1) throw UsageError("--beam must be at least 1 (got " + std::to_string(s.beam) + ")");
   if (s.batch < 1) throw UsageError("--batch must be at least 1 (got " + std::to_string(s.batch) + ")");
+  if (s.batch_tokens < 0) throw UsageError("--batch-tokens must not be negative (got " + std::to_string(s.batch_tokens) + ")");
   if (s.threads < 0) throw UsageError("--threads must not be negative");
   if (s.precision != "auto" && s.precision != "fp32" && s.precision != "bf16" && s.precision != "int8")
     throw UsageError("--precision must be auto, fp32, bf16 or int8 (got '" + s.precision + "')");
@@ -231,6 +235,7 @@ int run(const Settings& s) {
   }
   nmt::TranslatorOptions options;
   options.batch_size = s.batch;
+  options.batch_tokens = s.batch_tokens;
   options.max_source_length = s.max_source_length;
   options.search.beam = s.beam;
   options.search.n_best = std::max(1, s.n_best);
@@ -255,12 +260,13 @@ int run(const Settings& s) {
     if (fd < 0) throw std::runtime_error("cannot open input file '" + s.input + "': " + std::strerror(errno));
     input_name = s.input;
   }
-  nmt::LineReader reader(fd, input_name);
+  // Bytes of a line beyond what the model can take are dropped as they are read (line_reader.h).
+  nmt::LineReader reader(fd, input_name, translator.max_line_bytes());
   std::vector<std::string> lines;
   std::string out;
   std::size_t next_line = 1;  // 1-based number of lines[0]
   while (reader.next_batch(lines, static_cast<std::size_t>(s.batch) * kWindowBatches)) {
-    const std::vector<nmt::Translation> translations = translator.translate(lines, input_name, next_line);
+    const std::vector<nmt::Translation> translations = translator.translate(lines, input_name, next_line, reader.full_bytes());
     out.clear();
     for (std::size_t i = 0; i < translations.size(); ++i) {
       const nmt::Translation& t = translations[i];

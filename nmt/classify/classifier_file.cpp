@@ -2,7 +2,6 @@
 #include "nmt/classify/classifier_file.h"
 
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/array_wrapper.hpp>
 #include <boost/serialization/map.hpp>
@@ -13,6 +12,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "nmt/models/bounded_archive.h"
 #include "nmt/models/model_file.h"
 
 namespace nmt::classify {
@@ -54,12 +54,10 @@ TrainedClassifier load_classifier(const std::string& path) {
       fail(path, "is a translation model file (use nmt-translate), not a classifier");
   }
   const FramedFile file = read_framed_file(path, kClassifierFormat);
-  const std::string payload(file.payload());
 
   TrainedClassifier c;
   try {
-    std::istringstream payload_in(payload, std::ios::binary);
-    boost::archive::binary_iarchive ar(payload_in);
+    BoundedIArchive ar(file.payload());  // lengths checked against the bytes left before any allocation
     std::string name, encoder;
     std::map<std::string, std::string> variant, model;
     ar >> name >> variant >> model >> encoder;

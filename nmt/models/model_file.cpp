@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/array_wrapper.hpp>
 #include <boost/serialization/map.hpp>
@@ -23,6 +22,8 @@
 #include <streambuf>
 #include <system_error>
 #include <vector>
+
+#include "nmt/models/bounded_archive.h"
 
 namespace nmt {
 namespace {
@@ -49,14 +50,6 @@ uint64_t checksum(std::string_view bytes) {
   for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * kPrime;
   return h;
 }
-
-// A read-only stream over bytes in memory (no copy).
-struct MemoryBuffer : std::streambuf {
-  MemoryBuffer(const char* data, std::size_t size) {
-    char* p = const_cast<char*>(data);
-    setg(p, p, p + size);
-  }
-};
 
 // One saved parameter as read back from a file.
 struct SavedParameter {
@@ -126,29 +119,31 @@ std::string encode_payload(const EncoderDecoder& model, const ModelFileInfo& inf
   return std::move(out).str();
 }
 
+// Every length and count is checked against the bytes left before anything is allocated for it
+// (BoundedIArchive), so a damaged or crafted file fails at once instead of allocating gigabytes.
 Contents decode_payload(const std::string& path, std::string_view payload, uint32_t version) {
   Contents c;
-  MemoryBuffer buffer(payload.data(), payload.size());
-  std::istream in(&buffer);
   try {
-    boost::archive::binary_iarchive ar(in);
+    BoundedIArchive ar(payload);
     std::string normalization;
     ar >> c.model_config >> c.info.training_config >> normalization >> c.info.subword_model;
     c.info.normalization = text::NormalizerSettings::deserialize(normalization);
     uint64_t count = 0;
     ar >> count;
-    if (count > payload.size()) fail(path, "is corrupt (impossible parameter count " + std::to_string(count) + ")");
+    // A parameter takes at least its name's length, its shape's size and its value count.
+    ar.check_count(count, 3 * sizeof(uint64_t), "a parameter count");
     c.parameters.resize(count);
     for (SavedParameter& p : c.parameters) {
       uint64_t n = 0;
       ar >> p.name >> p.dims >> n;
       int64_t expected = 1;
-      for (int64_t d : p.dims) expected *= d;
+      bool overflow = p.dims.size() > Shape::kMaxRank;
+      for (int64_t d : p.dims) overflow = overflow || d < 0 || __builtin_mul_overflow(expected, d, &expected);
       // n = 0: stored as int8 only (version 2), checked against the int8 weights below.
-      if (p.dims.size() > Shape::kMaxRank || expected < 0 ||
-          (static_cast<uint64_t>(expected) != n && !(version >= 2 && n == 0)) || n * sizeof(float) > payload.size())
+      if (overflow || (static_cast<uint64_t>(expected) != n && !(version >= 2 && n == 0)))
         fail(path, "is corrupt (parameter '" + p.name + "' has shape " + shape_text(p.dims) + " but " +
                        std::to_string(n) + " values)");
+      ar.check_count(n, sizeof(float), "parameter '" + p.name + "': a value count");
       p.values.resize(n);
       ar >> boost::serialization::make_array(p.values.data(), n);
     }
@@ -158,6 +153,7 @@ Contents decode_payload(const std::string& path, std::string_view payload, uint3
       uint64_t weights = 0;
       ar >> weights;
       if (weights > count) fail(path, "is corrupt (impossible int8 weight count " + std::to_string(weights) + ")");
+      ar.check_count(weights, 1, "an int8 weight count");
       c.info.int8_weights.resize(weights);
       for (Int8Weight& w : c.info.int8_weights) {
         uint8_t trans = 0, keep = 0;
@@ -166,6 +162,7 @@ Contents decode_payload(const std::string& path, std::string_view payload, uint3
         w.keep_float = keep != 0;
         if (w.k <= 0 || w.n <= 0 || static_cast<uint64_t>(w.k) * static_cast<uint64_t>(w.n) > payload.size())
           fail(path, "is corrupt (int8 weight '" + w.name + "' of impossible shape)");
+        ar.check_count(static_cast<uint64_t>(w.k) * static_cast<uint64_t>(w.n), 1, "int8 weight '" + w.name + "'");
         w.values.resize(static_cast<std::size_t>(w.k * w.n));
         w.scales.resize(static_cast<std::size_t>(w.n));
         ar >> boost::serialization::make_array(w.values.data(), w.values.size());
@@ -185,6 +182,8 @@ Contents decode_payload(const std::string& path, std::string_view payload, uint3
     }
   } catch (const ModelFileError&) {
     throw;
+  } catch (const ArchiveLengthError& e) {
+    fail(path, std::string("is corrupt (") + e.what() + ")");
   } catch (const boost::archive::archive_exception& e) {
     fail(path, std::string("is corrupt (") + e.what() + ")");
   } catch (const std::invalid_argument& e) {

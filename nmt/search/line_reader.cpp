@@ -7,24 +7,55 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace nmt {
 
+namespace {
+
+// The longest prefix of `text` of at most `bytes` bytes that does not end inside a UTF-8 character:
+// the cut moves back while the byte after it is a continuation byte (10xxxxxx).
+std::size_t utf8_boundary(std::string_view text, std::size_t bytes) {
+  if (bytes >= text.size()) return text.size();
+  while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
+  return bytes;
+}
+
+}  // namespace
+
+void LineReader::emit(std::vector<std::string>& lines, std::string line, std::size_t full_bytes) {
+  if (!line.empty() && line.back() == '\r' && line.size() == full_bytes) {
+    line.pop_back();
+    --full_bytes;
+  }
+  lines.push_back(std::move(line));
+  full_bytes_.push_back(full_bytes);
+  ++lines_read_;
+}
+
 bool LineReader::take_line(std::vector<std::string>& lines) {
   const std::size_t newline = buffer_.find('\n', start_);
-  std::size_t end;
-  if (newline != std::string::npos) {
-    end = newline;
-  } else if (eof_ && start_ < buffer_.size()) {
-    end = buffer_.size();  // the last line, without a newline
-  } else {
-    return false;
+  const bool ends = newline != std::string::npos || (eof_ && (start_ < buffer_.size() || cutting_));
+  const std::size_t end = newline != std::string::npos ? newline : buffer_.size();
+  if (!cutting_ && max_line_bytes_ > 0 && end - start_ > max_line_bytes_) {
+    // Too long (whether or not its end is here): keep the first max_line_bytes_ bytes only.
+    cutting_ = true;
+    const std::string_view line = std::string_view(buffer_).substr(start_, end - start_);
+    cut_line_.assign(line.substr(0, utf8_boundary(line, max_line_bytes_)));
+    cut_line_bytes_ = 0;
   }
-  std::size_t stop = end;
-  if (stop > start_ && buffer_[stop - 1] == '\r') --stop;
-  lines.emplace_back(buffer_, start_, stop - start_);
-  start_ = newline == std::string::npos ? buffer_.size() : newline + 1;
-  ++lines_read_;
+  if (cutting_) {  // count and drop what is here of the line
+    cut_line_bytes_ += end - start_;
+    start_ = newline != std::string::npos ? newline + 1 : buffer_.size();
+    if (!ends) return false;
+    cutting_ = false;
+    emit(lines, std::move(cut_line_), cut_line_bytes_);
+    cut_line_.clear();
+    return true;
+  }
+  if (!ends) return false;
+  emit(lines, buffer_.substr(start_, end - start_), end - start_);
+  start_ = newline != std::string::npos ? newline + 1 : buffer_.size();
   return true;
 }
 
@@ -62,6 +93,7 @@ bool LineReader::fill(bool block) {
 
 bool LineReader::next_batch(std::vector<std::string>& lines, std::size_t max_lines) {
   lines.clear();
+  full_bytes_.clear();
   // The first line: wait for it.
   while (!take_line(lines)) {
     if (eof_) return false;

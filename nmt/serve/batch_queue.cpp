@@ -10,6 +10,7 @@ BatchQueue::BatchQueue(EncoderDecoder& model, text::Tokenizer tokenizer, SearchO
   TranslatorOptions t;
   t.search = base_;
   t.batch_size = options_.batch_sentences;
+  t.batch_tokens = options_.token_budget;
   t.max_source_length = options_.max_source_length;
   label_translator_ = std::make_unique<Translator>(model_, tokenizer_, t);
   worker_ = std::thread([this] { run(); });
@@ -57,6 +58,7 @@ Translator& BatchQueue::translator_for(const JobSettings& s) {
     t.search.n_best = s.n_best;
     t.search.attention = s.attention;
     t.batch_size = options_.batch_sentences;
+    t.batch_tokens = options_.token_budget;  // a request's own lines are searched within the budget too
     t.max_source_length = options_.max_source_length;
     slot = std::make_unique<Translator>(model_, tokenizer_, t);
   }

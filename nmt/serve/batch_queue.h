@@ -3,7 +3,9 @@
 // n-best, attention) and searches them as one batch, closed when its source subwords reach the
 // token budget, when the oldest job has waited max_wait, or at once when every request that is
 // being translated is already waiting in the queue (nobody else can join: a lone request gets
-// batch-1 latency). Results do not depend on the batching (nmt/search/search.h), so a sentence
+// batch-1 latency). Each search call within a batch also holds at most the token budget in padded
+// source subwords (TranslatorOptions::batch_tokens), so a request of many long lines cannot pad
+// one huge search either. Results do not depend on the batching (nmt/search/search.h), so a sentence
 // gets the same translation alone or with others.
 #pragma once
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/archive/archive_exception.hpp>
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/array.hpp>
 #include <boost/serialization/string.hpp>
@@ -10,6 +9,8 @@
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
+
+#include "nmt/models/bounded_archive.h"
 
 namespace boost::serialization {
 
@@ -27,6 +28,14 @@ void serialize(Archive& ar, nmt::train::LearningRateSchedule::State& s, const un
 }
 
 }  // namespace boost::serialization
+
+namespace nmt {
+// A validation record is stored as its six fields, one after the other (bounded_archive.h).
+template <>
+struct SerializedBytesAtLeast<train::ValidationRecord> {
+  static constexpr std::size_t value = 5 * sizeof(int64_t) + 1;
+};
+}  // namespace nmt
 
 namespace nmt::train {
 namespace {
@@ -62,15 +71,16 @@ TrainingState TrainingState::deserialize(std::string_view bytes) {
     throw std::invalid_argument("its training state is corrupt (no NMTSTATE marker)");
   bytes.remove_prefix(kStateMagic.size());
   TrainingState s;
-  std::istringstream in(std::string(bytes), std::ios::binary);
   try {
-    boost::archive::binary_iarchive ar(in);
+    BoundedIArchive ar(bytes);  // lengths checked against the bytes left before any allocation
     uint32_t version = 0;
     ar >> version;
     if (version != kStateVersion)
       throw std::invalid_argument("its training state has version " + std::to_string(version) + ", expected " +
                                   std::to_string(kStateVersion));
     fields(ar, s);
+  } catch (const ArchiveLengthError& e) {
+    throw std::invalid_argument(std::string("its training state is corrupt (") + e.what() + ")");
   } catch (const boost::archive::archive_exception& e) {
     throw std::invalid_argument(std::string("its training state is corrupt (") + e.what() + ")");
   } catch (const std::bad_alloc&) {

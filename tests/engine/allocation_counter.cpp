@@ -9,6 +9,7 @@ namespace {
 std::atomic<int> g_counting{0};  // number of live ScopedAllocationCount objects
 std::atomic<uint64_t> g_count{0};
 std::atomic<uint64_t> g_bytes{0};
+std::atomic<uint64_t> g_largest{0};
 
 }  // namespace
 
@@ -17,6 +18,9 @@ std::atomic<uint64_t> g_bytes{0};
 extern "C" [[gnu::noinline]] void nmt_counted_allocation(std::size_t bytes) {
   g_count.fetch_add(1, std::memory_order_relaxed);
   g_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  uint64_t largest = g_largest.load(std::memory_order_relaxed);
+  while (bytes > largest && !g_largest.compare_exchange_weak(largest, bytes, std::memory_order_relaxed)) {
+  }
   asm volatile("");
 }
 
@@ -75,12 +79,14 @@ bool counting_available() { return NMT_COUNTING_AVAILABLE; }
 
 ScopedAllocationCount::ScopedAllocationCount()
     : start_count_(g_count.load()), start_bytes_(g_bytes.load()) {
+  g_largest.store(0);  // (the largest since the last counter started; counters are not nested)
   g_counting.fetch_add(1);
 }
 ScopedAllocationCount::~ScopedAllocationCount() { stop(); }
 
 uint64_t ScopedAllocationCount::count() const { return active_ ? g_count.load() - start_count_ : final_count_; }
 uint64_t ScopedAllocationCount::bytes() const { return g_bytes.load() - start_bytes_; }
+uint64_t ScopedAllocationCount::largest() const { return g_largest.load(); }
 
 uint64_t ScopedAllocationCount::stop() {
   if (active_) {

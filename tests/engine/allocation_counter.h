@@ -27,6 +27,8 @@ class ScopedAllocationCount {
   uint64_t stop();
   // Bytes requested by them.
   uint64_t bytes() const;
+  // The largest single request among them (failed ones included), while counting.
+  uint64_t largest() const;
 
  private:
   uint64_t start_count_, start_bytes_;

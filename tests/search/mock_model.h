@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nmt/models/encoder_decoder.h"
@@ -60,6 +61,8 @@ class MockModel : public EncoderDecoder {
   int compactions = 0;           // reorders that dropped sentences
   int violations = 0;            // finished rows fed something other than EOS
   std::vector<std::string> log;  // what went wrong, for messages
+  // [sentences, padded width] of every start() (every search call's source batch)
+  std::vector<std::pair<int64_t, int64_t>> batches;
 
   Var logits(const Tensor&, const Tensor&, bool) override { throw std::logic_error("mock: no training"); }
 
@@ -67,6 +70,7 @@ class MockModel : public EncoderDecoder {
     auto state = std::make_unique<State>();
     state->beam = beam;
     state->width = static_cast<int>(source.dim(1));
+    batches.emplace_back(source.dim(0), source.dim(1));
     const int32_t* ids = source.i32();
     const int64_t b = source.dim(0);
     std::vector<int32_t> sentence(static_cast<std::size_t>(b));

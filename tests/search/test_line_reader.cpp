@@ -93,3 +93,42 @@ TEST_CASE("long input is read in full batches, every line once, in order") {
   REQUIRE(all.size() == 1000);
   for (int i = 0; i < 1000; ++i) CHECK(all[i] == "line " + std::to_string(i));
 }
+
+TEST_CASE("a line longer than max_line_bytes is cut at a character boundary; the rest is dropped as it comes") {
+  Pipe pipe;
+  std::string huge;  // 20 MB of a two-byte character, then a CRLF ending
+  for (int i = 0; i < 10'000'000; ++i) huge += "\xc3\xa4";
+  auto writer = std::async(std::launch::async, [&] {
+    pipe.write("kurz\n" + huge + "\r\nnach\n" + huge);  // the last line has no newline
+    pipe.close_write();
+  });
+  LineReader reader(pipe.read_end, "<pipe>", 1001);
+  std::vector<std::string> all, lines;
+  std::vector<std::size_t> full;
+  while (reader.next_batch(lines, 64)) {
+    REQUIRE(reader.full_bytes().size() == lines.size());
+    all.insert(all.end(), lines.begin(), lines.end());
+    full.insert(full.end(), reader.full_bytes().begin(), reader.full_bytes().end());
+  }
+  writer.get();
+  REQUIRE(all.size() == 4);
+  CHECK(all[0] == "kurz");
+  CHECK(all[1] == huge.substr(0, 1000));  // 1001 would split a character
+  CHECK(all[2] == "nach");
+  CHECK(all[3] == huge.substr(0, 1000));
+  CHECK(full == std::vector<std::size_t>{4, huge.size() + 1, 4, huge.size()});  // (the cut line keeps its "\r" in the count)
+  CHECK(reader.lines_read() == 4);
+  // Memory did not grow with the line: the 20 MB never sat in the buffer.
+  CHECK(reader.buffered_bytes() < 1'000'000);
+  // Without a limit, lines are whole.
+  Pipe again;
+  auto writer2 = std::async(std::launch::async, [&] {
+    again.write(huge.substr(0, 4000) + "\n");
+    again.close_write();
+  });
+  LineReader whole(again.read_end, "<pipe>");
+  REQUIRE(whole.next_batch(lines, 64));
+  writer2.get();
+  CHECK(lines == std::vector<std::string>{huge.substr(0, 4000)});
+  CHECK(whole.full_bytes() == std::vector<std::size_t>{4000});
+}

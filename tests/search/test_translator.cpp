@@ -127,3 +127,80 @@ TEST_CASE("translator: texts and labels come out printable, whatever pieces the 
   CHECK(translator.detokenize(out[0].result.best().tokens) == out[0].text);
   CHECK(translator.pieces(wanted, false)[1] == "<0x0A>");
 }
+
+TEST_CASE("translator: batches by sentence count and by padded subwords; a longer sentence alone") {
+  Fixture f;
+  const int V = vocabulary()->vocab_size();
+  MockModel model(V, random_table(5, V, 0.8f));
+  TranslatorOptions options;
+  options.batch_size = 4;
+  options.batch_tokens = 24;
+  Translator translator(model, f.tokenizer(), options);
+  // Padded sizes (sentences x (subwords + EOS)): [0, 3) is 3 x 4 = 12 (a fourth would make
+  // 4 x 11 = 44); [3, 5) is 2 x 11 = 22; 100 subwords go alone.
+  const std::vector<std::size_t> lengths = {1, 2, 3, 10, 10, 100};
+  using Batches = std::vector<std::pair<std::size_t, std::size_t>>;
+  CHECK(translator.plan_batches(lengths) == Batches{{0, 3}, {3, 5}, {5, 6}});
+  // The sentence cap alone (0 = no token budget), and both caps on equal lengths.
+  options.batch_tokens = 0;
+  CHECK(Translator(model, f.tokenizer(), options).plan_batches(lengths) == Batches{{0, 4}, {4, 6}});
+  options.batch_tokens = 8;
+  const std::vector<std::size_t> ones(5, 1);
+  CHECK(Translator(model, f.tokenizer(), options).plan_batches(ones) == Batches{{0, 4}, {4, 5}});
+  CHECK(translator.plan_batches({}).empty());
+}
+
+TEST_CASE("translator: the token budget bounds every search call, in input order, with the same translations") {
+  Fixture f;
+  const int V = vocabulary()->vocab_size();
+  std::vector<std::string> lines;
+  std::ifstream in(NMT_TEST_DATA_DIR "/multi30k/val.de");
+  for (std::string line; lines.size() < 60 && std::getline(in, line);) lines.push_back(line);
+  std::string long_line;  // cut at the model's limit (1,023 subwords)
+  for (int i = 0; i < 150; ++i) long_line += "Ein Hund läuft durch den Schnee. ";
+  lines.insert(lines.begin() + 20, long_line);
+  TranslatorOptions options;
+  options.search.beam = 2;
+  options.batch_size = 32;
+  options.batch_tokens = 0;
+  MockModel unbounded_model(V, random_table(6, V, 0.8f));
+  const auto reference = Translator(unbounded_model, f.tokenizer(), options).translate(lines, "val.de", 1);
+  int64_t widest = 0;
+  for (const auto& [sentences, width] : unbounded_model.batches) widest = std::max(widest, sentences * width);
+  CHECK(widest > 4096);  // without a budget, the long line pads its batch
+
+  options.batch_tokens = 300;
+  MockModel model(V, random_table(6, V, 0.8f));
+  const auto bounded = Translator(model, f.tokenizer(), options).translate(lines, "val.de", 1);
+  REQUIRE(bounded.size() == lines.size());
+  CHECK(bounded[20].source_truncated);
+  CHECK(bounded[20].source.size() == 1023);
+  for (const auto& [sentences, width] : model.batches) {
+    CAPTURE(sentences);
+    CAPTURE(width);
+    CHECK((sentences * width <= 300 || sentences == 1));
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    CAPTURE(i);
+    CHECK(bounded[i].source == reference[i].source);
+    CHECK(bounded[i].text == reference[i].text);
+    CHECK(bounded[i].result.best().score == reference[i].result.best().score);
+  }
+}
+
+TEST_CASE("translator: a line the reader cut is reported with its full length in bytes") {
+  Fixture f;
+  const int V = vocabulary()->vocab_size();
+  MockModel model(V, random_table(4, V, 0.8f));
+  TranslatorOptions options;
+  options.max_source_length = 5;
+  Translator translator(model, f.tokenizer(), options);
+  CHECK(translator.max_line_bytes() == 5 * Translator::kMaxBytesPerPiece);
+  const std::vector<std::string> lines = {"Ein Hund", "Hund"};
+  const std::vector<std::size_t> full_bytes = {8, 22000000};
+  const auto out = translator.translate(lines, "in.de", 7, full_bytes);
+  CHECK_FALSE(out[0].source_truncated);
+  CHECK(out[1].source_truncated);
+  REQUIRE(f.warnings.size() == 1);
+  CHECK(f.warnings[0].find("in.de:8: warning: 22000000 bytes") == 0);
+}

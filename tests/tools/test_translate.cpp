@@ -256,3 +256,44 @@ TEST_CASE("-m twice: an ensemble of the model with itself translates as the mode
   REQUIRE_MESSAGE(both.status == 0, both.err);
   CHECK(both.out == single.out);
 }
+
+TEST_CASE("--batch-tokens: the same translations with and without the budget on tests/data, in order") {
+  const std::string file = NMT_TEST_DATA_DIR "/multi30k/val.de";
+  const std::vector<std::string> common{"--beam", "2", "--max-length", "12", "-i", file};
+  auto with = [&](std::vector<std::string> options) {
+    options.insert(options.end(), common.begin(), common.end());
+    const ToolResult r = translate(options, "");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    return r.out;
+  };
+  const std::string unbounded = with({"--batch-tokens", "0"});
+  CHECK(split_lines(unbounded).size() == 200);
+  CHECK(with({}) == unbounded);                                         // the default budget
+  CHECK(with({"--batch-tokens", "60"}) == unbounded);                   // 1 to 5 sentences per batch
+  CHECK(with({"--batch-tokens", "1", "--batch", "7"}) == unbounded);    // one sentence per batch
+  const ToolResult r = translate({"--batch-tokens", "-1"}, "");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--batch-tokens") != std::string::npos);
+}
+
+TEST_CASE("a huge line is cut while it is read: a warning naming the line and its bytes, the rest translated") {
+  // The tiny model takes 39 subwords, so lines are read up to 39 x 64 bytes.
+  std::string huge;
+  while (huge.size() < 3'000'000) huge += "Ein Hund läuft durch den Schnee. ";
+  const std::string file = scratch() + "/huge-line.de";
+  std::ofstream(file) << "Kinder spielen.\n" << huge << "\nEin Hund.\n";
+  const ToolResult r = translate({"--beam", "2", "--max-length", "12", "-i", file}, "");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const auto lines = split_lines(r.out);
+  REQUIRE(lines.size() == 3);
+  CHECK(r.err.find(file + ":2: warning: " + std::to_string(huge.size()) + " bytes") != std::string::npos);
+  const auto cut = r.err.find("bytes, more than the model's limit of 39 subwords");  // once, for line 2
+  CHECK(cut != std::string::npos);
+  CHECK(r.err.find("bytes, more than", cut + 1) == std::string::npos);
+  // The same translation as the line's beginning, which the model cuts at 39 subwords anyway.
+  const ToolResult start = translate({"--beam", "2", "--max-length", "12"}, huge.substr(0, 1000) + "\n");
+  CHECK(split_lines(start.out) == std::vector<std::string>{lines[1]});
+  CHECK(start.err.find("limit of 39") != std::string::npos);
+  // The lines around it are translated as they are alone.
+  CHECK(split_lines(translate({"--beam", "2", "--max-length", "12"}, "Ein Hund.\n").out)[0] == lines[2]);
+}

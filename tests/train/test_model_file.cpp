@@ -21,6 +21,7 @@
 #include "nmt/models/checkpoint_averaging.h"
 #include "nmt/models/model_file.h"
 #include "nmt/train/checkpoint.h"
+#include "tests/engine/allocation_counter.h"
 #include "train_test_data.h"
 
 using namespace nmt;
@@ -253,6 +254,118 @@ TEST_CASE("bad model files get errors naming the file and the problem") {
       CHECK(error.find(good.string()) != std::string::npos);
       CHECK(error.find("shape") != std::string::npos);
       CHECK(error.find("[500, 32]") != std::string::npos);
+    }
+  }
+}
+
+namespace {
+
+// `bytes` with the 8 bytes at `at` replaced by `value`.
+std::string with_length_field(std::string bytes, std::size_t at, uint64_t value) {
+  REQUIRE(at + 8 <= bytes.size());
+  std::memcpy(bytes.data() + at, &value, 8);
+  return bytes;
+}
+
+// Loads a crafted file: it must fail with a message naming the file and "corrupt", without ever
+// asking for more memory at once than the file's size (allocation_counter.h).
+void check_fails_without_allocating(const fs::path& path, uint64_t file_bytes) {
+  testing::ScopedAllocationCount counter;
+  const std::string error = load_error(path);
+  const uint64_t largest = counter.largest();
+  counter.stop();
+  CHECK(error.find(path.string()) != std::string::npos);
+  CHECK_MESSAGE(error.find("corrupt") != std::string::npos, error);
+  // (reading the file takes its size plus a string's terminator)
+  if (testing::counting_available())
+    CHECK_MESSAGE(largest <= file_bytes + 1, "largest allocation ", largest, " bytes for a file of ", file_bytes);
+}
+
+}  // namespace
+
+TEST_CASE("a length field changed in a model file (checksum recomputed) fails at once, allocating nothing for it") {
+  const fs::path dir = scratch_dir("model-crafted-lengths");
+  auto model = tiny_model(3);
+  const ModelFileInfo info = sample_info();
+  const fs::path good = dir / "model.bin";
+  save_model(good.string(), *model, info);
+  const std::string payload = bytes_of(good).substr(kFrameHeaderBytes);
+  const uint64_t file_bytes = kFrameHeaderBytes + payload.size();
+  // Where the fields lie (model_file.h): ... subword model (length, bytes), parameter count, then
+  // per parameter: name (length, bytes), shape (a vector: count, values), value count, values.
+  const std::size_t vocabulary_at = payload.find(info.subword_model);
+  REQUIRE(vocabulary_at != std::string::npos);
+  const std::size_t count_at = vocabulary_at + info.subword_model.size();
+  const Parameter& first = model->parameters().all().front();
+  const std::size_t name_at = payload.find(first.name(), count_at);
+  REQUIRE(name_at == count_at + 16);  // the count, then the name's length
+  std::string shape_bytes;  // the shape's count and values, as the archive writes them
+  const uint64_t rank = static_cast<uint64_t>(first.shape().rank());
+  shape_bytes.append(reinterpret_cast<const char*>(&rank), 8);
+  for (int i = 0; i < first.shape().rank(); ++i) {
+    const int64_t d = first.shape()[i];
+    shape_bytes.append(reinterpret_cast<const char*>(&d), 8);
+  }
+  const std::size_t shape_at = payload.find(shape_bytes, name_at);
+  REQUIRE(shape_at != std::string::npos);
+
+  const FileFormat format{"NMTMODEL", kModelFileVersion, "model file"};
+  const struct {
+    const char* field;
+    std::size_t at;
+  } fields[] = {{"vocabulary length", vocabulary_at - 8},
+                {"parameter count", count_at},
+                {"parameter name length", name_at - 8},
+                {"shape size", shape_at}};
+  for (const auto& f : fields) {
+    // A count just within the payload's size (the kind a check against the file's size lets
+    // through: 80-byte records x that is gigabytes) and one of 2^40.
+    for (const uint64_t value : {static_cast<uint64_t>(payload.size() / 2), uint64_t{1} << 40}) {
+      const std::string field = f.field;
+      CAPTURE(field);
+      CAPTURE(value);
+      const fs::path path = dir / "crafted.bin";
+      write_framed_file(path.string(), format, with_length_field(payload, f.at, value));
+      check_fails_without_allocating(path, file_bytes);
+    }
+  }
+}
+
+TEST_CASE("a length field changed in a checkpoint's training state fails at once, allocating nothing for it") {
+  train::TrainingState s;
+  s.optimizer.algorithm = "adam";
+  s.optimizer.names = {"a", "b"};
+  s.optimizer.slots = 2;
+  s.optimizer.buffers = std::vector<std::vector<float>>(4, std::vector<float>(1000, 0.5f));
+  s.history = {{10, 1, 4.5, 90.0, 3.25, true}};
+  const std::string bytes = s.serialize();
+  auto bytes_of_values = [](auto... values) {
+    std::string out;
+    ((out.append(reinterpret_cast<const char*>(&values), sizeof values)), ...);
+    return out;
+  };
+  // A name's length (1, then "a"), a buffer's size (1000, then 0.5f ...), and the history's size:
+  // the last 1 before its record (10, 1, 4.5 ...), class information lying between them.
+  const std::size_t name_at = bytes.find(bytes_of_values(uint64_t{1}) + "a");
+  const std::size_t buffer_at = bytes.find(bytes_of_values(uint64_t{1000}, 0.5f));
+  const std::size_t record_at = bytes.find(bytes_of_values(int64_t{10}, int64_t{1}, 4.5));
+  REQUIRE(name_at != std::string::npos);
+  REQUIRE(buffer_at != std::string::npos);
+  REQUIRE(record_at != std::string::npos);
+  std::size_t history_at = record_at - 8;
+  while (history_at > record_at - 24 && bytes.compare(history_at, 8, bytes_of_values(uint64_t{1})) != 0) --history_at;
+  REQUIRE(bytes.compare(history_at, 8, bytes_of_values(uint64_t{1})) == 0);
+  for (const std::size_t at : {name_at, buffer_at, history_at}) {
+    for (const uint64_t value : {static_cast<uint64_t>(bytes.size() / 2), uint64_t{1} << 40}) {
+      CAPTURE(at);
+      CAPTURE(value);
+      const std::string crafted = with_length_field(bytes, at, value);
+      testing::ScopedAllocationCount counter;
+      CHECK_THROWS_WITH_AS(train::TrainingState::deserialize(crafted), doctest::Contains("corrupt"),
+                           std::invalid_argument);
+      const uint64_t largest = counter.largest();
+      counter.stop();
+      if (testing::counting_available()) CHECK(largest <= bytes.size() + 1);
     }
   }
 }
