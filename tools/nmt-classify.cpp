@@ -142,7 +142,7 @@ int attention(CommandLine& cl) {
   }
   if (model.empty() || input.empty() || svg.empty()) throw UsageError("attention needs --model, --input and --svg");
   const TrainedClassifier c = load_classifier(model);
-  if (c.variant.model.pooling != "attention") throw UsageError(model + ": this model has no attention (pooling = last)");
+  if (!c.model->has_attention()) throw UsageError(model + ": this model has no attention (pooling = last)");
   const std::vector<LabelledSentence> data = read_labelled_sentences(input);
   if (lines.empty())
     for (std::size_t i = 1; i <= 8 && i <= data.size(); ++i) lines.push_back(i);
