@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "nmt/classify/classifier_file.h"
 #include "nmt/classify/classifier_training.h"
@@ -220,4 +221,43 @@ TEST_CASE("paired comparison: mean and sd of differences, folds favouring, corre
   CHECK(p.folds_better == 1);
   CHECK(p.folds_worse == 1);
   CHECK(p.sd == doctest::Approx(sd_of({0.05, 0.01, 0.0, -0.04})));
+}
+
+TEST_CASE("raw protocol results: several runs reported together as if run at once; errors name file and line") {
+  VariantResult a, b, c;
+  a.name = "baseline";
+  a.article_split = {0.7675, 0.77};
+  a.cv = {0.80, 0.80, 0.70, 0.70};
+  a.cross_domain = {0.70, 0.71};
+  a.train_seconds = 12.5;
+  a.sentences_seen = 16000;
+  b = a;
+  b.name = "second";
+  b.cv = {0.85, 0.81, 0.70, 0.66};
+  c = b;
+  c.name = "third";
+  ProtocolOptions options;
+  options.folds = 2;
+  options.seeds = 2;
+  std::ostringstream together;
+  write_report(together, {a, b, c}, options, 100, 0);
+  const std::string first = scratch("first.tsv"), second = scratch("second.tsv");
+  std::ofstream(first) << [&] { std::ostringstream o; write_raw_results(o, {a, b}, options, 100); return o.str(); }();
+  std::ofstream(second) << [&] { std::ostringstream o; write_raw_results(o, {c}, options, 100); return o.str(); }();
+  std::vector<VariantResult> read;
+  ProtocolOptions read_options;
+  std::size_t size = 0;
+  read_raw_results(first, read, read_options, size);
+  read_raw_results(second, read, read_options, size);
+  REQUIRE(read.size() == 3);
+  CHECK(read[1].cv == b.cv);
+  std::ostringstream merged;
+  write_report(merged, read, read_options, size, 0);
+  CHECK(merged.str() == together.str());
+  std::ofstream(second) << "# nmt-classify protocol: folds 3 seeds 2 data 100\n";
+  CHECK_THROWS_WITH_AS(read_raw_results(second, read, read_options, size), doctest::Contains("second.tsv:1: folds"),
+                       std::runtime_error);
+  std::ofstream(second) << "# nmt-classify protocol: folds 2 seeds 2 data 100\nthird\tcv\n";
+  CHECK_THROWS_WITH_AS(read_raw_results(second, read, read_options, size), doctest::Contains("second.tsv:2:"),
+                       std::runtime_error);
 }
