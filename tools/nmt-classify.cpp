@@ -34,7 +34,8 @@ const char* kUsage =
     "  nmt-classify attention --model FILE --input LABELLED_FILE --svg OUT [--lines 1,2,...]\n"
     "      the sentences (1-based line numbers; default the first 8) shaded by attention weight\n"
     "  nmt-classify protocol --variant FILE.ini... --data FILE... [--cross-domain FILE]\n"
-    "                        [--folds 10] [--seeds 3] [--report OUT.md] [--raw OUT.tsv] [--threads 1]\n"
+    "                        [--folds 10] [--seeds 3] [--first-seed 1] [--report OUT.md] [--raw OUT.tsv]\n"
+    "                        [--threads 1]\n"
     "      every variant through the article split, k-fold CV x seeds and the cross-domain test\n"
     "      (recipes/uci-sentiment/run.sh); the first variant is the paired baseline; --raw keeps\n"
     "      every accuracy for `report`\n"
@@ -183,6 +184,7 @@ int protocol(CommandLine& cl) {
     else if (a == "--raw") raw = cl.value(a);
     else if (a == "--folds") options.folds = cl.positive_integer(a);
     else if (a == "--seeds") options.seeds = cl.positive_integer(a);
+    else if (a == "--first-seed") options.first_seed = cl.positive_integer(a);
     else if (a == "--threads") nmt::set_num_threads(cl.positive_integer(a));
     else throw CommandLine::unknown(a);
   }

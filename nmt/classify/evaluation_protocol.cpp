@@ -64,7 +64,8 @@ std::vector<VariantResult> run_protocol(const std::vector<Variant>& variants, co
       if (progress)
         progress(v.name + " " + what + ": " + percent(acc) + " % (" + std::to_string(c.seconds).substr(0, 5) + " s)");
     };
-    for (int s = 1; s <= options.seeds && options.article_split; ++s) {
+    const int first = options.first_seed, last = options.first_seed + options.seeds - 1;
+    for (int s = first; s <= last && options.article_split; ++s) {
       TrainedClassifier c = train_classifier(v, article_train, static_cast<uint64_t>(s));
       r.article_split.push_back(accuracy(c, article_test));
       record(r, c);
@@ -74,14 +75,14 @@ std::vector<VariantResult> run_protocol(const std::vector<Variant>& variants, co
       std::vector<LabelledSentence> train, test;
       for (std::size_t i = 0; i < order.size(); ++i)
         (static_cast<int>(i * options.folds / order.size()) == f ? test : train).push_back(data[order[i]]);
-      for (int s = 1; s <= options.seeds; ++s) {
+      for (int s = first; s <= last; ++s) {
         TrainedClassifier c = train_classifier(v, train, static_cast<uint64_t>(s));
         r.cv.push_back(accuracy(c, test));
         record(r, c);
         say("fold " + std::to_string(f + 1) + ", seed " + std::to_string(s), r.cv.back(), c);
       }
     }
-    for (int s = 1; s <= options.seeds && !cross_domain.empty(); ++s) {
+    for (int s = first; s <= last && !cross_domain.empty(); ++s) {
       TrainedClassifier c = train_classifier(v, data, static_cast<uint64_t>(s));
       r.cross_domain.push_back(accuracy(c, cross_domain));
       record(r, c);

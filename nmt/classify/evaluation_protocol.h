@@ -28,6 +28,7 @@ namespace nmt::classify {
 struct ProtocolOptions {
   int folds = 10;
   int seeds = 3;
+  int first_seed = 1;         // seeds first_seed .. first_seed + seeds - 1 (one run's share of them)
   uint64_t fold_seed = 2015;  // the permutation behind the folds
   bool article_split = true;
 };
