@@ -261,3 +261,24 @@ TEST_CASE("raw protocol results: several runs reported together as if run at onc
   CHECK_THROWS_WITH_AS(read_raw_results(second, read, read_options, size), doctest::Contains("second.tsv:2:"),
                        std::runtime_error);
 }
+
+TEST_CASE("protocol --first-seed: a run of seed 2 alone gives the seed-2 accuracies of a run of seeds 1-2") {
+  std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  data.resize(60);
+  Variant v = tiny(false);
+  v.training.epochs = 3;
+  v.model.dropout = 0.3f;  // seeds then differ in the dropout masks too
+  ProtocolOptions both;
+  both.folds = 2;
+  both.seeds = 2;
+  ProtocolOptions second = both;
+  second.seeds = 1;
+  second.first_seed = 2;
+  const VariantResult all = run_protocol({v}, data, {}, both)[0];
+  const VariantResult alone = run_protocol({v}, data, {}, second)[0];
+  REQUIRE(alone.cv.size() == 2);
+  REQUIRE(all.cv[0] != all.cv[1]);  // the seeds differ, so the check below can fail
+  CHECK(alone.cv[0] == all.cv[1]);  // fold 1, seed 2
+  CHECK(alone.cv[1] == all.cv[3]);  // fold 2, seed 2
+  CHECK(alone.article_split[0] == all.article_split[1]);
+}
