@@ -149,7 +149,9 @@ Classifier::Output Classifier::operator()(const Tensor& ids, bool training, Gene
   Var h = run_direction(forward_, x, masks, false, training, gen, final_forward);
   if (config_.bidirectional) h = concat({h, run_direction(backward_, x, masks, true, training, gen, final_backward)}, 2);
   Output out;
-  const Var last = config_.bidirectional ? concat({final_forward, final_backward}, 1) : final_forward;
+  Var last;  // the final state(s), unless the pooling is attention alone
+  if (config_.pooling != "attention")
+    last = config_.bidirectional ? concat({final_forward, final_backward}, 1) : final_forward;
   Var features = last;
   if (has_attention()) {
     AttentionPooling::Output pooled =
