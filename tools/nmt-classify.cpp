@@ -34,9 +34,14 @@ const char* kUsage =
     "  nmt-classify attention --model FILE --input LABELLED_FILE --svg OUT [--lines 1,2,...]\n"
     "      the sentences (1-based line numbers; default the first 8) shaded by attention weight\n"
     "  nmt-classify protocol --variant FILE.ini... --data FILE... [--cross-domain FILE]\n"
-    "                        [--folds 10] [--seeds 3] [--report OUT.md] [--threads 1]\n"
+    "                        [--folds 10] [--seeds 3] [--first-seed 1] [--report OUT.md] [--raw OUT.tsv]\n"
+    "                        [--threads 1]\n"
     "      every variant through the article split, k-fold CV x seeds and the cross-domain test\n"
-    "      (recipes/uci-sentiment/run.sh); the first variant is the paired baseline\n";
+    "      (recipes/uci-sentiment/run.sh); the first variant is the paired baseline; --raw keeps\n"
+    "      every accuracy for `report`\n"
+    "  nmt-classify report --raw FILE.tsv... [--report OUT.md]\n"
+    "      the tables of several protocol runs' --raw files together (same folds and seeds); the\n"
+    "      first file's first variant is the paired baseline\n";
 
 std::vector<std::string> values(CommandLine& cl, const std::string& option, std::vector<std::string>& rest) {
   std::vector<std::string> out;
@@ -142,7 +147,7 @@ int attention(CommandLine& cl) {
   }
   if (model.empty() || input.empty() || svg.empty()) throw UsageError("attention needs --model, --input and --svg");
   const TrainedClassifier c = load_classifier(model);
-  if (c.variant.model.pooling != "attention") throw UsageError(model + ": this model has no attention (pooling = last)");
+  if (!c.model->has_attention()) throw UsageError(model + ": this model has no attention (pooling = last)");
   const std::vector<LabelledSentence> data = read_labelled_sentences(input);
   if (lines.empty())
     for (std::size_t i = 1; i <= 8 && i <= data.size(); ++i) lines.push_back(i);
@@ -167,7 +172,7 @@ int attention(CommandLine& cl) {
 
 int protocol(CommandLine& cl) {
   std::vector<std::string> variant_files, data_files, pending;
-  std::string cross_domain, report;
+  std::string cross_domain, report, raw;
   ProtocolOptions options;
   while (!cl.empty() || !pending.empty()) {
     std::string a = pending.empty() ? cl.next() : pending.back();
@@ -176,8 +181,10 @@ int protocol(CommandLine& cl) {
     else if (a == "--data") data_files = values(cl, a, pending);
     else if (a == "--cross-domain") cross_domain = cl.value(a);
     else if (a == "--report") report = cl.value(a);
+    else if (a == "--raw") raw = cl.value(a);
     else if (a == "--folds") options.folds = cl.positive_integer(a);
     else if (a == "--seeds") options.seeds = cl.positive_integer(a);
+    else if (a == "--first-seed") options.first_seed = cl.positive_integer(a);
     else if (a == "--threads") nmt::set_num_threads(cl.positive_integer(a));
     else throw CommandLine::unknown(a);
   }
@@ -193,6 +200,35 @@ int protocol(CommandLine& cl) {
   if (!report.empty()) {
     std::ofstream out(report);
     write_report(out, results, options, data.size(), 0);
+  }
+  if (!raw.empty()) {
+    std::ofstream out(raw);
+    write_raw_results(out, results, options, data.size());
+    if (!out) throw UsageError("cannot write " + raw);
+  }
+  return 0;
+}
+
+int report(CommandLine& cl) {
+  std::vector<std::string> raw_files, pending;
+  std::string report_file;
+  while (!cl.empty() || !pending.empty()) {
+    std::string a = pending.empty() ? cl.next() : pending.back();
+    pending.clear();
+    if (a == "--raw") raw_files = values(cl, a, pending);
+    else if (a == "--report") report_file = cl.value(a);
+    else throw CommandLine::unknown(a);
+  }
+  if (raw_files.empty()) throw UsageError("report needs --raw");
+  std::vector<VariantResult> results;
+  ProtocolOptions options;
+  std::size_t data_size = 0;
+  for (const std::string& f : raw_files) read_raw_results(f, results, options, data_size);
+  write_report(std::cout, results, options, data_size, 0);
+  if (!report_file.empty()) {
+    std::ofstream out(report_file);
+    write_report(out, results, options, data_size, 0);
+    if (!out) throw UsageError("cannot write " + report_file);
   }
   return 0;
 }
@@ -213,6 +249,7 @@ int main(int argc, char** argv) {
     if (command == "predict") return predict(cl);
     if (command == "attention") return attention(cl);
     if (command == "protocol") return protocol(cl);
+    if (command == "report") return report(cl);
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "nmt-classify: %s\n%s", e.what(), kUsage);

@@ -15,7 +15,12 @@
 // meaningless). A fully padded row (an empty sentence) gets a = 0 and c = 0 (ops_softmax.h).
 //
 // Since e_t lies in [-1, 1], no weight can exceed e^2 = 7.4 times another: the layer can shade
-// but never select a single word (the picture in recipes/uci-sentiment shows it).
+// but never select a single word (the picture in recipes/uci-sentiment shows it). Two other
+// scores (the `attention-score` setting) lift that limit:
+//
+//   linear     e_t = h_t . w + b_t                         (1') no squashing: any ratio
+//   additive   e_t = v . tanh(W h_t + b_W) + b_t           (1'') Bahdanau et al. 2015's scorer with
+//              W [H, A], b_W [A], v [A] (A = attention-size units); no decoder state
 #pragma once
 
 #include <string>
@@ -26,6 +31,10 @@
 
 namespace nmt::classify {
 
+enum class AttentionScore { tanh, linear, additive };
+AttentionScore parse_attention_score(const std::string& name);  // "tanh" | "linear" | "additive"
+const char* to_string(AttentionScore score);
+
 class AttentionPooling {
  public:
   struct Output {
@@ -35,9 +44,11 @@ class AttentionPooling {
 
   AttentionPooling() = default;
   // Parameters <name>.w [H] (Glorot-uniform, as a [H, 1] matrix) and <name>.b: [positions] when
-  // per_position_bias (the article), else [1]; zero-initialised.
+  // per_position_bias (the article), else [1]; zero-initialised. The additive score adds
+  // <name>.w_units [H, A] (Glorot-uniform), <name>.b_units [A] (zeros), and w is then v [A, 1].
   AttentionPooling(ParameterStore& store, const std::string& name, int64_t hidden, int64_t positions,
-                   bool per_position_bias, Generator& init);
+                   bool per_position_bias, Generator& init, AttentionScore score = AttentionScore::tanh,
+                   int64_t units = 0);
 
   // h [B, T, H]; padding_mask [B, T] additive (0 real, -inf padding) or undefined (the article:
   // no mask). With a per-position bias, T must equal `positions`.
@@ -45,7 +56,8 @@ class AttentionPooling {
 
  private:
   int64_t positions_ = 0;
-  Parameter w_, b_;
+  AttentionScore score_ = AttentionScore::tanh;
+  Parameter w_, b_, w_units_, b_units_;
 };
 
 // The additive mask of post-padded ids [B, T] (0 = padding): 0 where real, -inf where padding.

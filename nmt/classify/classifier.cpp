@@ -42,6 +42,14 @@ bool to_bool(const std::map<std::string, std::string>& m, const std::string& key
   throw std::invalid_argument(key + ": '" + it->second + "' is not true or false");
 }
 
+// A copy of ids [B, T] with each non-padding id set to 0 with probability p (word dropout).
+Tensor drop_words(const Tensor& ids, float p, Generator& gen) {
+  Tensor out = ids.clone();
+  for (int64_t i = 0; i < out.numel(); ++i)
+    if (out.i32()[i] != 0 && gen.uniform() < p) out.i32()[i] = 0;
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> ClassifierConfig::to_map() const {
@@ -50,6 +58,8 @@ std::map<std::string, std::string> ClassifierConfig::to_map() const {
           {"hidden", std::to_string(hidden)},           {"max-length", std::to_string(max_length)},
           {"bidirectional", b(bidirectional)},          {"pooling", pooling},
           {"mask-padding", b(mask_padding)},            {"position-bias", b(position_bias)},
+          {"attention-score", to_string(attention_score)}, {"attention-size", std::to_string(attention_size)},
+          {"word-dropout", std::to_string(word_dropout)},
           {"dropout", std::to_string(dropout)},         {"recurrent-dropout", std::to_string(recurrent_dropout)}};
 }
 
@@ -63,10 +73,14 @@ ClassifierConfig ClassifierConfig::from_map(const std::map<std::string, std::str
   if (auto it = m.find("pooling"); it != m.end()) c.pooling = it->second;
   c.mask_padding = to_bool(m, "mask-padding", c.mask_padding);
   c.position_bias = to_bool(m, "position-bias", c.position_bias);
+  if (auto it = m.find("attention-score"); it != m.end()) c.attention_score = parse_attention_score(it->second);
+  c.attention_size = to_int(m, "attention-size", c.attention_size);
+  c.word_dropout = to_float(m, "word-dropout", c.word_dropout);
   c.dropout = to_float(m, "dropout", c.dropout);
   c.recurrent_dropout = to_float(m, "recurrent-dropout", c.recurrent_dropout);
-  if (c.pooling != "last" && c.pooling != "attention")
-    throw std::invalid_argument("pooling: unknown '" + c.pooling + "' (last or attention)");
+  if (c.pooling != "last" && c.pooling != "attention" && c.pooling != "last-and-attention")
+    throw std::invalid_argument("pooling: unknown '" + c.pooling + "' (last, attention or last-and-attention)");
+  if (c.word_dropout < 0 || c.word_dropout >= 1) throw std::invalid_argument("word-dropout must be in [0, 1)");
   if (c.embedding < 1 || c.hidden < 1 || c.max_length < 1)
     throw std::invalid_argument("embedding, hidden and max-length must be at least 1");
   return c;
@@ -85,10 +99,11 @@ Classifier::Classifier(const ClassifierConfig& config, Generator& init) : config
     backward_ = RecurrentLayer(store_, "lstm.backward", CellType::lstm, config.embedding, config.hidden, init);
     unit_forget_bias("lstm.backward.b");
   }
-  const int64_t features = config.bidirectional ? 2 * config.hidden : config.hidden;
-  if (config.pooling == "attention")
-    attention_ = AttentionPooling(store_, "attention", features, config.max_length, config.position_bias, init);
-  output_ = Linear(store_, "output", features, 1, init);
+  const int64_t states = config.bidirectional ? 2 * config.hidden : config.hidden;
+  if (has_attention())
+    attention_ = AttentionPooling(store_, "attention", states, config.max_length, config.position_bias, init,
+                                  config.attention_score, config.attention_size);
+  output_ = Linear(store_, "output", config.pooling == "last-and-attention" ? 2 * states : states, 1, init);
 }
 
 Var Classifier::run_direction(const RecurrentLayer& layer, const Var& x, const std::vector<Tensor>& masks,
@@ -126,21 +141,23 @@ Classifier::Output Classifier::operator()(const Tensor& ids, bool training, Gene
   if (ids.rank() != 2 || ids.dtype() != DType::i32)
     shape_error("classifier", "ids must be int32 [batch, length];", ids.shape());
   const int64_t batch = ids.dim(0);
-  const Tensor time_major = transpose_ids(ids);  // [T, B]
+  const Tensor kept = training && config_.word_dropout > 0 ? drop_words(ids, config_.word_dropout, gen) : ids;
+  const Tensor time_major = transpose_ids(kept);  // [T, B]
   const std::vector<Tensor> masks = config_.mask_padding ? step_masks(time_major) : std::vector<Tensor>();
   const Var x = embedding(embedding_, time_major, config_.mask_padding ? 0 : -1);  // [T, B, E]
   Var final_forward, final_backward;
   Var h = run_direction(forward_, x, masks, false, training, gen, final_forward);
   if (config_.bidirectional) h = concat({h, run_direction(backward_, x, masks, true, training, gen, final_backward)}, 2);
   Output out;
-  Var features;
-  if (config_.pooling == "attention") {
+  Var last;  // the final state(s), unless the pooling is attention alone
+  if (config_.pooling != "attention")
+    last = config_.bidirectional ? concat({final_forward, final_backward}, 1) : final_forward;
+  Var features = last;
+  if (has_attention()) {
     AttentionPooling::Output pooled =
-        attention_(permute(h, {1, 0, 2}), config_.mask_padding ? padding_mask(ids) : Tensor());
-    features = pooled.context;
+        attention_(permute(h, {1, 0, 2}), config_.mask_padding ? padding_mask(kept) : Tensor());
+    features = config_.pooling == "attention" ? pooled.context : concat({last, pooled.context}, 1);
     out.attention = pooled.weights;
-  } else {
-    features = config_.bidirectional ? concat({final_forward, final_backward}, 1) : final_forward;
   }
   out.logits = reshape(output_(features), {batch});
   return out;

@@ -41,7 +41,8 @@ std::map<std::string, std::string> Variant::to_map() const {
 
 Variant Variant::from_map(const std::string& name, const std::map<std::string, std::string>& settings) {
   static const std::set<std::string> known = {"embedding", "hidden", "max-length", "bidirectional", "pooling",
-                                              "mask-padding", "position-bias", "dropout", "recurrent-dropout",
+                                              "mask-padding", "position-bias", "attention-score",
+                                              "attention-size", "word-dropout", "dropout", "recurrent-dropout",
                                               "segmentation", "subword-vocab-size", "epochs", "batch-size", "lr",
                                               "adam-eps", "l2", "table-size"};
   for (const auto& [key, value] : settings)

@@ -3,7 +3,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <numeric>
+#include <sstream>
+#include <stdexcept>
 
 #include "nmt/tensor/random.h"
 
@@ -61,7 +64,8 @@ std::vector<VariantResult> run_protocol(const std::vector<Variant>& variants, co
       if (progress)
         progress(v.name + " " + what + ": " + percent(acc) + " % (" + std::to_string(c.seconds).substr(0, 5) + " s)");
     };
-    for (int s = 1; s <= options.seeds && options.article_split; ++s) {
+    const int first = options.first_seed, last = options.first_seed + options.seeds - 1;
+    for (int s = first; s <= last && options.article_split; ++s) {
       TrainedClassifier c = train_classifier(v, article_train, static_cast<uint64_t>(s));
       r.article_split.push_back(accuracy(c, article_test));
       record(r, c);
@@ -71,14 +75,14 @@ std::vector<VariantResult> run_protocol(const std::vector<Variant>& variants, co
       std::vector<LabelledSentence> train, test;
       for (std::size_t i = 0; i < order.size(); ++i)
         (static_cast<int>(i * options.folds / order.size()) == f ? test : train).push_back(data[order[i]]);
-      for (int s = 1; s <= options.seeds; ++s) {
+      for (int s = first; s <= last; ++s) {
         TrainedClassifier c = train_classifier(v, train, static_cast<uint64_t>(s));
         r.cv.push_back(accuracy(c, test));
         record(r, c);
         say("fold " + std::to_string(f + 1) + ", seed " + std::to_string(s), r.cv.back(), c);
       }
     }
-    for (int s = 1; s <= options.seeds && !cross_domain.empty(); ++s) {
+    for (int s = first; s <= last && !cross_domain.empty(); ++s) {
       TrainedClassifier c = train_classifier(v, data, static_cast<uint64_t>(s));
       r.cross_domain.push_back(accuracy(c, cross_domain));
       record(r, c);
@@ -131,6 +135,60 @@ void write_report(std::ostream& out, const std::vector<VariantResult>& results, 
     std::snprintf(t, sizeof t, "%.2f", p.corrected_t);
     out << "| " << results[i].name << " | " << (p.mean >= 0 ? "+" : "") << percent(p.mean) << " | " << percent(p.sd)
         << " | " << p.folds_better << " / " << p.folds_worse << " | " << t << " |\n";
+  }
+}
+
+void write_raw_results(std::ostream& out, const std::vector<VariantResult>& results, const ProtocolOptions& options,
+                       std::size_t data_size) {
+  out << "# nmt-classify protocol: folds " << options.folds << " seeds " << options.seeds << " data " << data_size
+      << "\n";
+  char number[40];
+  auto line = [&](const std::string& name, const char* part, double value) {
+    std::snprintf(number, sizeof number, "%.17g", value);
+    out << name << '\t' << part << '\t' << number << '\n';
+  };
+  for (const VariantResult& r : results) {
+    for (double a : r.article_split) line(r.name, "article", a);
+    for (double a : r.cv) line(r.name, "cv", a);
+    for (double a : r.cross_domain) line(r.name, "imdb", a);
+    line(r.name, "seconds", r.train_seconds);
+    line(r.name, "sentences", double(r.sentences_seen));
+  }
+}
+
+void read_raw_results(const std::string& path, std::vector<VariantResult>& results, ProtocolOptions& options,
+                      std::size_t& data_size) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open results file '" + path + "'");
+  std::string text;
+  int folds = 0, seeds = 0;
+  std::size_t size = 0;
+  if (!std::getline(in, text) ||
+      std::sscanf(text.c_str(), "# nmt-classify protocol: folds %d seeds %d data %zu", &folds, &seeds, &size) != 3)
+    throw std::runtime_error(path + ":1: not a results file of nmt-classify protocol --raw");
+  if (data_size != 0 && (folds != options.folds || seeds != options.seeds || size != data_size))
+    throw std::runtime_error(path + ":1: folds, seeds or data size differ from the first results file's");
+  options.folds = folds;
+  options.seeds = seeds;
+  data_size = size;
+  const std::size_t first_new = results.size();
+  for (int number = 2; std::getline(in, text); ++number) {
+    std::istringstream fields(text);
+    std::string name, part;
+    double value = 0;
+    if (!(fields >> name >> part >> value))
+      throw std::runtime_error(path + ":" + std::to_string(number) + ": expected variant, part and number");
+    if (results.size() == first_new || results.back().name != name) {
+      results.emplace_back();
+      results.back().name = name;
+    }
+    VariantResult& r = results.back();
+    if (part == "article") r.article_split.push_back(value);
+    else if (part == "cv") r.cv.push_back(value);
+    else if (part == "imdb") r.cross_domain.push_back(value);
+    else if (part == "seconds") r.train_seconds = value;
+    else if (part == "sentences") r.sentences_seen = static_cast<int64_t>(value);
+    else throw std::runtime_error(path + ":" + std::to_string(number) + ": unknown part '" + part + "'");
   }
 }
 

@@ -28,6 +28,7 @@ namespace nmt::classify {
 struct ProtocolOptions {
   int folds = 10;
   int seeds = 3;
+  int first_seed = 1;         // seeds first_seed .. first_seed + seeds - 1 (one run's share of them)
   uint64_t fold_seed = 2015;  // the permutation behind the folds
   bool article_split = true;
 };
@@ -59,6 +60,20 @@ PairedComparison compare(const VariantResult& a, const VariantResult& b, const P
 
 double mean_of(const std::vector<double>& x);
 double sd_of(const std::vector<double>& x);  // sample standard deviation (n - 1)
+
+// Every accuracy of a protocol run as text, so that runs of different variants in different
+// processes can be reported together (paired on the same folds and seeds: the folds depend only
+// on fold_seed and the data). Tab-separated, one line per number after a header line:
+//   # nmt-classify protocol: folds 10 seeds 3 data 2000
+//   <variant> article|cv|imdb <accuracy>      in the order measured
+//   <variant> seconds|sentences <total>      the training time and sentences seen
+void write_raw_results(std::ostream& out, const std::vector<VariantResult>& results, const ProtocolOptions& options,
+                       std::size_t data_size);
+// Appends the variants of one such file to `results`; its folds, seeds and data size must match
+// `options` / `data_size` when those are already set (data_size != 0), else they are set from it.
+// A malformed file throws std::runtime_error naming the file and line.
+void read_raw_results(const std::string& path, std::vector<VariantResult>& results, ProtocolOptions& options,
+                      std::size_t& data_size);
 
 // The results as Markdown tables: per variant, then each variant paired against `baseline`
 // and against `attention_baseline` when given (index; negative = none).

@@ -34,7 +34,7 @@ void read_settings_file(const std::string& path, const std::set<std::string>& kn
 const std::set<std::string>& variant_setting_names() {
   static const std::set<std::string> names = {
       "embedding",    "hidden",       "max-length", "bidirectional", "pooling", "mask-padding",
-      "position-bias", "dropout",     "recurrent-dropout", "segmentation", "subword-vocab-size",
+      "position-bias", "attention-score", "attention-size", "word-dropout", "dropout",     "recurrent-dropout", "segmentation", "subword-vocab-size",
       "epochs",       "batch-size",   "lr",         "adam-eps",      "l2"};
   return names;
 }

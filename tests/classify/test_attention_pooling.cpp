@@ -66,6 +66,57 @@ TEST_CASE("attention pooling: the layer's parameters get the checked gradients; 
   }
 }
 
+TEST_CASE("attention pooling: gradient check of the linear and additive scores through the layer, masked") {
+  // The layer's own parameters are registered in a store; the check perturbs its inputs h and
+  // reads the parameters' gradients against finite differences below.
+  for (AttentionScore score : {AttentionScore::linear, AttentionScore::additive}) {
+    CAPTURE(to_string(score));
+    Generator init(5), gen(6);
+    ParameterStore store;
+    AttentionPooling layer(store, "attention", 4, 5, false, init, score, 3);
+    const Tensor mask = padding_mask(ids_with_padding());
+    gradcheck([&](auto& v) { return layer(v[0], mask).context; }, {random_tensor({3, 5, 4}, gen)});
+    // Parameters: d(sum R*c)/dp by finite differences, R fixed.
+    const Tensor h = random_tensor({3, 5, 4}, gen), r = random_tensor({3, 4}, gen);
+    auto loss = [&] { return sum_all(layer(Var(h), mask).context * Var(r)); };
+    store.zero_grad();
+    loss().backward();
+    for (Parameter& p : store.all()) {
+      CAPTURE(p.name());
+      REQUIRE(p.grad().defined());
+      for (int64_t j = 0; j < p.numel(); ++j) {
+        float& x = p.mutable_value().f32()[j];
+        const float original = x;
+        NoGradGuard no_grad;
+        x = original + 1e-3f;
+        const double plus = loss().item();
+        x = original - 1e-3f;
+        const double minus = loss().item();
+        x = original;
+        CHECK(p.grad().f32()[j] == doctest::Approx((plus - minus) / 2e-3).epsilon(0.01).scale(0.1));
+      }
+    }
+  }
+}
+
+TEST_CASE("attention pooling: tanh bounds the weights' ratio by e^2; the linear score can select one word") {
+  // h: position 0 holds a large state along w, the others small: the linear score gives position
+  // 0 nearly all the weight, the article's tanh score at most e^2 = 7.4 times any other's.
+  for (AttentionScore score : {AttentionScore::tanh, AttentionScore::linear}) {
+    CAPTURE(to_string(score));
+    Generator init(5);
+    ParameterStore store;
+    AttentionPooling layer(store, "attention", 2, 4, false, init, score);
+    const float w0 = store.find("attention.w")->value().f32()[0];
+    Tensor h = Tensor::zeros({1, 4, 2});
+    h.f32()[0] = w0 > 0 ? 20.f : -20.f;  // score of position 0: 20 |w0|
+    const Tensor a = layer(Var(h)).weights.value();
+    const float ratio = a.f32()[0] / a.f32()[1];
+    if (score == AttentionScore::tanh) CHECK(ratio <= std::exp(2.f) + 1e-3f);
+    else CHECK(a.f32()[0] > 0.99f);
+  }
+}
+
 TEST_CASE("attention pooling: a per-position bias needs exactly its number of positions") {
   Generator init(3);
   ParameterStore store;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "nmt/classify/classifier_file.h"
 #include "nmt/classify/classifier_training.h"
@@ -90,6 +91,76 @@ TEST_CASE("the classifier memorises a tiny set (article and improved variants)")
   }
 }
 
+TEST_CASE("the masked classifier's gradient matches finite differences (bi-LSTM, last-and-attention, additive)") {
+  // The whole model as trained, padding masked (LSTM state kept, attention masked), without
+  // dropout: d(loss)/d(every parameter) against central differences of the loss.
+  ClassifierConfig config;
+  config.table_size = 9;
+  config.embedding = 4;
+  config.hidden = 3;
+  config.max_length = 5;
+  config.bidirectional = true;
+  config.pooling = "last-and-attention";
+  config.mask_padding = true;
+  config.position_bias = false;
+  config.attention_score = AttentionScore::additive;
+  config.attention_size = 3;
+  config.dropout = config.recurrent_dropout = 0;
+  Generator init(21), unused(1);
+  Classifier model(config, init);
+  const Tensor ids = Tensor::from_ids({3, 5}, std::vector<int32_t>{4, 7, 1, 8, 2, 5, 3, 0, 0, 0, 6, 0, 0, 0, 0});
+  const Tensor labels = Tensor::from_vector({3}, std::vector<float>{1, 0, 1});
+  auto loss = [&] {
+    return binary_cross_entropy_with_logits(model(ids, true, unused).logits, labels, Reduction::mean);
+  };
+  model.parameters().zero_grad();
+  loss().backward();
+  for (Parameter& p : model.parameters().all()) {
+    CAPTURE(p.name());
+    REQUIRE(p.grad().defined());
+    for (int64_t j = 0; j < p.numel(); j += 1 + p.numel() / 12) {
+      float& x = p.mutable_value().f32()[j];
+      const float original = x;
+      NoGradGuard no_grad;
+      x = original + 1e-2f;
+      const double plus = loss().item();
+      x = original - 1e-2f;
+      const double minus = loss().item();
+      x = original;
+      CHECK(p.grad().f32()[j] == doctest::Approx((plus - minus) / 2e-2).epsilon(0.02).scale(0.01));
+    }
+  }
+  // Padding has no effect: sentence 1 padded to 5 in the batch or alone padded to 7 gives the
+  // same logit (the masked model reads only the words).
+  const Tensor logits = model(ids, false, unused).logits.value();
+  ClassifierConfig longer = config;
+  longer.max_length = 7;
+  Generator init2(21);
+  Classifier same(longer, init2);
+  const Tensor padded = Tensor::from_ids({1, 7}, std::vector<int32_t>{5, 3, 0, 0, 0, 0, 0});
+  CHECK(same(padded, false, unused).logits.value().f32()[0] == doctest::Approx(logits.f32()[1]).epsilon(1e-5));
+}
+
+TEST_CASE("word dropout: when training, dropped words are skipped as padding; never at inference") {
+  ClassifierConfig config;
+  config.table_size = 9;
+  config.embedding = 4;
+  config.hidden = 3;
+  config.max_length = 4;
+  config.pooling = "attention";
+  config.mask_padding = true;
+  config.position_bias = false;
+  config.dropout = config.recurrent_dropout = 0;
+  config.word_dropout = 0.999f;  // every word dropped (for this seed)
+  Generator init(3), gen(4), unused(1);
+  Classifier model(config, init);
+  const Tensor ids = Tensor::from_ids({1, 4}, std::vector<int32_t>{4, 7, 1, 0});
+  const Tensor empty = Tensor::from_ids({1, 4}, std::vector<int32_t>{0, 0, 0, 0});
+  const float dropped = model(ids, true, gen).logits.value().f32()[0];
+  CHECK(dropped == model(empty, false, unused).logits.value().f32()[0]);
+  CHECK(model(ids, false, unused).logits.value().f32()[0] != dropped);
+}
+
 TEST_CASE("classifier files: round trip, and a flipped byte is named corrupt") {
   std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
   data.resize(16);
@@ -150,4 +221,64 @@ TEST_CASE("paired comparison: mean and sd of differences, folds favouring, corre
   CHECK(p.folds_better == 1);
   CHECK(p.folds_worse == 1);
   CHECK(p.sd == doctest::Approx(sd_of({0.05, 0.01, 0.0, -0.04})));
+}
+
+TEST_CASE("raw protocol results: several runs reported together as if run at once; errors name file and line") {
+  VariantResult a, b, c;
+  a.name = "baseline";
+  a.article_split = {0.7675, 0.77};
+  a.cv = {0.80, 0.80, 0.70, 0.70};
+  a.cross_domain = {0.70, 0.71};
+  a.train_seconds = 12.5;
+  a.sentences_seen = 16000;
+  b = a;
+  b.name = "second";
+  b.cv = {0.85, 0.81, 0.70, 0.66};
+  c = b;
+  c.name = "third";
+  ProtocolOptions options;
+  options.folds = 2;
+  options.seeds = 2;
+  std::ostringstream together;
+  write_report(together, {a, b, c}, options, 100, 0);
+  const std::string first = scratch("first.tsv"), second = scratch("second.tsv");
+  std::ofstream(first) << [&] { std::ostringstream o; write_raw_results(o, {a, b}, options, 100); return o.str(); }();
+  std::ofstream(second) << [&] { std::ostringstream o; write_raw_results(o, {c}, options, 100); return o.str(); }();
+  std::vector<VariantResult> read;
+  ProtocolOptions read_options;
+  std::size_t size = 0;
+  read_raw_results(first, read, read_options, size);
+  read_raw_results(second, read, read_options, size);
+  REQUIRE(read.size() == 3);
+  CHECK(read[1].cv == b.cv);
+  std::ostringstream merged;
+  write_report(merged, read, read_options, size, 0);
+  CHECK(merged.str() == together.str());
+  std::ofstream(second) << "# nmt-classify protocol: folds 3 seeds 2 data 100\n";
+  CHECK_THROWS_WITH_AS(read_raw_results(second, read, read_options, size), doctest::Contains("second.tsv:1: folds"),
+                       std::runtime_error);
+  std::ofstream(second) << "# nmt-classify protocol: folds 2 seeds 2 data 100\nthird\tcv\n";
+  CHECK_THROWS_WITH_AS(read_raw_results(second, read, read_options, size), doctest::Contains("second.tsv:2:"),
+                       std::runtime_error);
+}
+
+TEST_CASE("protocol --first-seed: a run of seed 2 alone gives the seed-2 accuracies of a run of seeds 1-2") {
+  std::vector<LabelledSentence> data = read_labelled_sentences(kSample);
+  data.resize(60);
+  Variant v = tiny(false);
+  v.training.epochs = 3;
+  v.model.dropout = 0.3f;  // seeds then differ in the dropout masks too
+  ProtocolOptions both;
+  both.folds = 2;
+  both.seeds = 2;
+  ProtocolOptions second = both;
+  second.seeds = 1;
+  second.first_seed = 2;
+  const VariantResult all = run_protocol({v}, data, {}, both)[0];
+  const VariantResult alone = run_protocol({v}, data, {}, second)[0];
+  REQUIRE(alone.cv.size() == 2);
+  REQUIRE(all.cv[0] != all.cv[1]);  // the seeds differ, so the check below can fail
+  CHECK(alone.cv[0] == all.cv[1]);  // fold 1, seed 2
+  CHECK(alone.cv[1] == all.cv[3]);  // fold 2, seed 2
+  CHECK(alone.article_split[0] == all.article_split[1]);
 }
