@@ -1,6 +1,8 @@
 // Model file reading and writing; the format is described in model_file.h.
 #include "nmt/models/model_file.h"
 
+#include "nmt/models/bounded_archive.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,14 +49,6 @@ uint64_t checksum(std::string_view bytes) {
   for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * kPrime;
   return h;
 }
-
-// A read-only stream over bytes in memory (no copy).
-struct MemoryBuffer : std::streambuf {
-  MemoryBuffer(const char* data, std::size_t size) {
-    char* p = const_cast<char*>(data);
-    setg(p, p, p + size);
-  }
-};
 
 // One saved parameter as read back from a file.
 struct SavedParameter {
@@ -106,10 +100,8 @@ std::string encode_payload(const EncoderDecoder& model, const ModelFileInfo& inf
 
 Contents decode_payload(const std::string& path, std::string_view payload) {
   Contents c;
-  MemoryBuffer buffer(payload.data(), payload.size());
-  std::istream in(&buffer);
   try {
-    boost::archive::binary_iarchive ar(in);
+    BoundedBinaryIArchive ar(payload);  // no length in the file may ask for more than the payload holds
     std::string normalization;
     ar >> c.model_config >> c.info.training_config >> normalization >> c.info.subword_model;
     c.info.normalization = text::NormalizerSettings::deserialize(normalization);
