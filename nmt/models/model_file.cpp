@@ -112,10 +112,17 @@ Contents decode_payload(const std::string& path, std::string_view payload) {
     for (SavedParameter& p : c.parameters) {
       uint64_t n = 0;
       ar >> p.name >> p.dims >> n;
-      int64_t expected = 1;
-      for (int64_t d : p.dims) expected *= d;
-      if (p.dims.size() > Shape::kMaxRank || expected < 0 || static_cast<uint64_t>(expected) != n ||
-          n * sizeof(float) > payload.size())
+      // The number of values the shape needs, given up as soon as it exceeds what the payload can
+      // hold (corrupt dimensions must not overflow the product).
+      const uint64_t most = payload.size() / sizeof(float);
+      bool possible = p.dims.size() <= Shape::kMaxRank;
+      uint64_t expected = 1;
+      for (int64_t d : p.dims) {
+        possible = possible && d >= 0 && (d == 0 || expected <= most / static_cast<uint64_t>(d));
+        if (!possible) break;
+        expected *= static_cast<uint64_t>(d);
+      }
+      if (!possible || expected != n)
         fail(path, "is corrupt (parameter '" + p.name + "' has shape " + shape_text(p.dims) + " but " +
                        std::to_string(n) + " values)");
       p.values.resize(n);
