@@ -7,7 +7,8 @@
 #   bash tools/fuzz.sh --seeds                            rewrite the model seeds (after a format change)
 #
 # Targets: model_file model_payload train_config classify_settings tokenizer parallel_corpus bleu_input
-# Each starts from its seeds (tests/fuzz/corpus/TARGET, read only) and a working corpus that
+# Each starts from its seeds (tests/fuzz/corpus/TARGET, read only; a dictionary tests/fuzz/TARGET.dict
+# where there is one) and a working corpus that
 # grows between runs (build-fuzz/fuzz/TARGET/corpus). A finding is written to
 # build-fuzz/fuzz/TARGET/artifacts/ (crash-*, oom-*, timeout-*, leak-*); reproduce it with
 # build-fuzz/bin/fuzz_TARGET FILE. Per target the script prints runs, seconds, exec/s and
@@ -73,11 +74,13 @@ for t in "${targets[@]}"; do
   log="$work/last-run.log"
   before=$(find "$work/artifacts" -type f | wc -l)
   echo "fuzz.sh: $t for ${seconds} s (log: $log)"
+  dict=()
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")  # names and values worth trying
   set +e
   # ASan: no leak report for a process that exits after max_total_time with objects still alive
   # in function-local statics; leaks in a single input are still found (-detect_leaks=1).
   nice -n 5 "$build/bin/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" "$root/tests/fuzz/corpus/$t" \
+    -print_final_stats=1 "${dict[@]}" -artifact_prefix="$work/artifacts/" "$work/corpus" "$root/tests/fuzz/corpus/$t" \
     >"$log" 2>&1
   rc=$?
   set -e
