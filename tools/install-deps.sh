@@ -9,7 +9,6 @@ packages=(cmake g++ make pkg-config libopenblas-openmp-dev libboost-program-opti
           libcpp-httplib-dev nlohmann-json3-dev   # nmt-serve
           openmpi-bin libopenmpi-dev   # data-parallel nmt-train under mpirun (README)
           chromium)  # nmt-serve's browser test, with node + npm (puppeteer-core, cached in build/)
-# --fuzz: also clang and libFuzzer's runtime, for tools/fuzz.sh (the build and tests do not need them).
 if [ "${1:-}" = "--fuzz" ]; then
   packages+=(clang libclang-rt-14-dev libomp-14-dev)
 fi
