@@ -9,12 +9,14 @@
 #include <boost/serialization/vector.hpp>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "nmt/models/model_file.h"
+#include "nmt/train/options.h"
 #include "train_test_data.h"
 
 using namespace nmt;
@@ -92,4 +94,17 @@ TEST_CASE("fuzz finding: dimensions whose product overflows are corrupt, not a p
   const std::string error = error_of(inspect, path);
   CHECK(error.find(path) != std::string::npos);
   CHECK(error.find("corrupt (parameter 'w' has shape [4294967296, 4294967296] but 0 values)") != std::string::npos);
+}
+
+TEST_CASE("fuzz finding: an indented [section] line in an nmt-train config file is a section, not a crash") {
+  // The section line was blanked, then compared at its old indentation: std::out_of_range escaped
+  // parse_train_command_line and nmt-train died with "terminate called after throwing".
+  const std::string path = (scratch_dir("fuzz-indented-section") / "train.ini").string();
+  std::ofstream(path) << "  [model]\nd-model = 64\n\t[data]\r\ntrain-source = a.de\n";
+  const char* argv[] = {"nmt-train", "--config", path.c_str(), "--train-target", "a.en", "--valid-source", "v.de",
+                        "--valid-target", "v.en", "--model-dir", "out"};
+  train::ParsedCommandLine parsed;
+  REQUIRE_NOTHROW(parsed = train::parse_train_command_line(11, argv));
+  CHECK(parsed.options.model.d_model == 64);
+  CHECK(parsed.options.train_source == "a.de");
 }
