@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <stdexcept>
@@ -61,10 +62,17 @@ Variant Variant::from_map(const std::string& name, const std::map<std::string, s
     }
     throw std::invalid_argument(key + ": '" + it->second + "' is not a non-negative number");
   };
+  auto count = [&](const std::string& key, int fallback) {  // an int: larger values are errors, not UB
+    const double x = number(key, fallback);
+    if (x > std::numeric_limits<int>::max())
+      throw std::invalid_argument(key + ": '" + settings.at(key) + "' is too large (at most " +
+                                  std::to_string(std::numeric_limits<int>::max()) + ")");
+    return static_cast<int>(x);
+  };
   if (auto it = settings.find("segmentation"); it != settings.end()) v.segmentation = parse_segmentation(it->second);
-  v.subword_vocab_size = static_cast<int>(number("subword-vocab-size", v.subword_vocab_size));
-  v.training.epochs = static_cast<int>(number("epochs", v.training.epochs));
-  v.training.batch_size = static_cast<int>(number("batch-size", v.training.batch_size));
+  v.subword_vocab_size = count("subword-vocab-size", v.subword_vocab_size);
+  v.training.epochs = count("epochs", v.training.epochs);
+  v.training.batch_size = count("batch-size", v.training.batch_size);
   v.training.lr = static_cast<float>(number("lr", v.training.lr));
   v.training.adam_eps = static_cast<float>(number("adam-eps", v.training.adam_eps));
   v.training.l2 = static_cast<float>(number("l2", v.training.l2));

@@ -523,7 +523,7 @@ std::string read_config_text(const std::string& path, std::string& include) {
     if (n == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     const std::size_t first = line.find_first_not_of(" \t\r");
     if (first != std::string::npos && line[first] == '[') line.clear();
-    if (first != std::string::npos && line.compare(first, 7, "include") == 0) {
+    else if (first != std::string::npos && line.compare(first, 7, "include") == 0) {
       const std::size_t eq = line.find('=', first);
       if (eq != std::string::npos && line.find_first_not_of(" \t", first + 7) == eq) {
         std::string file = line.substr(eq + 1);
