@@ -32,7 +32,7 @@ translate() {  # NAME ARGS...: translate, time and score one configuration
   local name=$1; shift
   local start end
   start=$(date +%s.%N)
-  build/bin/nmt-translate "$@" --shortlist off --beam 5 --batch 64 --threads "${THREADS:-2}" < "$data/test_2016_flickr.de" > "$out/$name.en"
+  build/bin/nmt-translate "$@" --shortlist off --beam 5 --batch 64 --threads "${THREADS:-2}" < "$data/test_2016_flickr.de" > "$out/$name.en" 2> "$out/$name.log"
   end=$(date +%s.%N)
   printf '%-16s BLEU %s  chrF %s  %.2f s\n' "$name" \
     "$(build/bin/nmt-bleu "$data/test_2016_flickr.en" -i "$out/$name.en" -m bleu -b -w 2)" \
