@@ -91,14 +91,8 @@ std::vector<SentenceResult> beam_search(EncoderDecoder& model, std::span<const s
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, k);
   // With a shortlist the step's columns are positions in `words` (the special ids keep theirs).
-  std::vector<int32_t> words;
-  if (options.shortlist) {
-    Shortlist::Batch shortlist = options.shortlist->for_batch(sources);
-    const Tensor mask = shortlist.mask(k);  // each row's own words
-    words = std::move(shortlist.words);
-    model.select_outputs(*state, words, mask);
-    V = static_cast<int>(words.size());
-  }
+  const std::vector<int32_t> words = options.restrict_outputs(model, *state, sources, k);
+  if (!words.empty()) V = static_cast<int>(words.size());
   state->keep_attention = options.attention;
   state->max_length = max_steps;
   SearchHistory history(B * k, max_steps, options.attention ? batch.width() : 0);

@@ -36,14 +36,8 @@ std::vector<SentenceResult> greedy_search(EncoderDecoder& model, std::span<const
 
   std::unique_ptr<DecoderState> state = model.start(batch.ids, 1);
   // With a shortlist the step's columns are positions in `words` (the special ids keep theirs).
-  std::vector<int32_t> words;
-  if (greedy.shortlist) {
-    Shortlist::Batch shortlist = greedy.shortlist->for_batch(sources);
-    const Tensor mask = shortlist.mask(1);  // each row's own words
-    words = std::move(shortlist.words);
-    model.select_outputs(*state, words, mask);
-    V = static_cast<int>(words.size());
-  }
+  const std::vector<int32_t> words = greedy.restrict_outputs(model, *state, sources, 1);
+  if (!words.empty()) V = static_cast<int>(words.size());
   state->keep_attention = greedy.attention;
   state->max_length = max_steps;
   SearchHistory history(B, max_steps, greedy.attention ? batch.width() : 0);

@@ -27,6 +27,15 @@ int SearchOptions::max_output_length(int source_length, int max_positions) const
   return static_cast<int>(std::clamp<double>(relative, 1.0, static_cast<double>(cap)));
 }
 
+std::vector<int32_t> SearchOptions::restrict_outputs(EncoderDecoder& model, DecoderState& state,
+                                                    std::span<const std::vector<int32_t>> sources,
+                                                    int rows_per_sentence) const {
+  if (!shortlist) return {};
+  Shortlist::Batch batch = shortlist->for_batch(sources);
+  model.select_outputs(state, batch.words, batch.mask(rows_per_sentence));
+  return std::move(batch.words);
+}
+
 std::vector<SentenceResult> search(EncoderDecoder& model, std::span<const std::vector<int32_t>> sources,
                                    const SearchOptions& options) {
   return options.beam == 1 ? greedy_search(model, sources, options) : beam_search(model, sources, options);

@@ -54,6 +54,11 @@ struct SearchOptions {
   void validate() const;
   // The longest output (pieces + EOS) for a source of `source_length` ids (EOS included).
   int max_output_length(int source_length, int max_positions) const;
+  // With a shortlist: restricts `state`'s output layer to the batch's words (each of the
+  // `rows_per_sentence` rows of a sentence masked to its own) and returns them: the steps'
+  // columns are then positions in it. Without one: does nothing and returns an empty list.
+  std::vector<int32_t> restrict_outputs(EncoderDecoder& model, DecoderState& state,
+                                        std::span<const std::vector<int32_t>> sources, int rows_per_sentence) const;
 };
 
 struct Hypothesis {

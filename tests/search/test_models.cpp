@@ -12,6 +12,7 @@
 #include "nmt/models/model_registry.h"
 #include "nmt/search/search.h"
 #include "nmt/tensor/blas.h"
+#include "tiny_models.h"
 #include "tokenizer/special_ids.h"
 
 using namespace nmt;
@@ -19,32 +20,10 @@ using namespace nmt;
 namespace {
 
 ModelConfig tiny(const std::string& type, const std::string& attention = "global") {
-  ModelConfig c;
-  c.type = type;
-  c.vocab_size = 40;
-  c.max_positions = 64;
-  c.d_model = 16;
-  c.heads = 2;
-  c.d_ff = 32;
-  c.encoder_layers = 1;
-  c.decoder_layers = 1;
-  c.embedding_size = 16;
-  c.hidden_size = 16;
-  c.attention = attention;
-  c.window = 2;
-  c.score = "general";
-  return c;
+  return testing::tiny_config(type, attention);
 }
 
-std::vector<std::vector<int32_t>> sentences() {
-  std::vector<std::vector<int32_t>> out;
-  for (int i = 0; i < 9; ++i) {
-    std::vector<int32_t> s;
-    for (int j = 0; j < 1 + (i * 5) % 11; ++j) s.push_back(4 + (i * 7 + j * 3) % 36);
-    out.push_back(s);
-  }
-  return out;
-}
+std::vector<std::vector<int32_t>> sentences() { return testing::tiny_sentences(); }
 
 }  // namespace
 

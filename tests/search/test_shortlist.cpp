@@ -15,6 +15,7 @@
 #include "nmt/search/search.h"
 #include "nmt/search/shortlist.h"
 #include "nmt/tensor/blas.h"
+#include "tiny_models.h"
 #include "tokenizer/special_ids.h"
 
 using namespace nmt;
@@ -47,33 +48,9 @@ Pairs synthetic_corpus() {
   return pairs;
 }
 
-ModelConfig tiny(const std::string& type) {
-  ModelConfig c;
-  c.type = type;
-  c.vocab_size = 40;
-  c.max_positions = 64;
-  c.d_model = 16;
-  c.heads = 2;
-  c.d_ff = 32;
-  c.encoder_layers = 1;
-  c.decoder_layers = 1;
-  c.embedding_size = 16;
-  c.hidden_size = 16;
-  c.attention = "global";
-  c.window = 2;
-  c.score = "general";
-  return c;
-}
+ModelConfig tiny(const std::string& type) { return testing::tiny_config(type); }
 
-std::vector<std::vector<int32_t>> sentences() {
-  std::vector<std::vector<int32_t>> out;
-  for (int i = 0; i < 9; ++i) {
-    std::vector<int32_t> s;
-    for (int j = 0; j < 1 + (i * 5) % 11; ++j) s.push_back(4 + (i * 7 + j * 3) % 36);
-    out.push_back(s);
-  }
-  return out;
-}
+std::vector<std::vector<int32_t>> sentences() { return testing::tiny_sentences(); }
 
 void check_same_results(const std::vector<SentenceResult>& a, const std::vector<SentenceResult>& b, bool exact) {
   REQUIRE(a.size() == b.size());

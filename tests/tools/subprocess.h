@@ -12,11 +12,23 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace nmt::testing {
+
+// A tool test's scratch folder, NMT_BINARY_DIR/tool_tests_scratch/NAME, emptied on the first call
+// of the test program and kept for its other calls (the files of a failed run stay to look at).
+#ifdef NMT_BINARY_DIR
+inline std::string tool_scratch(const std::string& name) {
+  const auto path = std::filesystem::path(NMT_BINARY_DIR) / "tool_tests_scratch" / name;
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path.string();
+}
+#endif
 
 class Subprocess {
  public:

@@ -26,12 +26,7 @@ namespace {
 const std::string kTool = NMT_BINARY_DIR "/bin/nmt-translate";
 
 std::string scratch() {
-  static const std::string dir = [] {
-    const auto path = std::filesystem::path(NMT_BINARY_DIR) / "tool_tests_scratch" / "output_guarantees";
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-    return path.string();
-  }();
+  static const std::string dir = tool_scratch("output_guarantees");
   return dir;
 }
 

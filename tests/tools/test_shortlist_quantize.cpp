@@ -21,12 +21,7 @@ const std::string kBin = NMT_BINARY_DIR "/bin/";
 const std::string kTrain = NMT_TEST_DATA_DIR "/multi30k/train";
 
 std::string scratch() {
-  static const std::string dir = [] {
-    const auto path = std::filesystem::path(NMT_BINARY_DIR) / "tool_tests_scratch" / "shortlist_quantize";
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-    return path.string();
-  }();
+  static const std::string dir = tool_scratch("shortlist_quantize");
   return dir;
 }
 
