@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -183,31 +184,37 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 // and dropped when it changes. A copy is known by the weight's address and shape, and a sample
 // of its values checked at every use: a weight freed and another allocated at the same place
 // is quantised anew.
+// A weight's fingerprint: 63 values spread over it and its last one (zeros beyond a small
+// weight's values), compared at every int8 GEMM to requantise a weight that training changed.
+// A fixed array, so that the check allocates nothing on decoding's hot path.
+using WeightSample = std::array<float, 64>;
+WeightSample sample_of(const float* b, int64_t count) {
+  WeightSample s{};
+  const int64_t step = (count + 62) / 63;
+  std::size_t j = 0;
+  for (int64_t i = 0; i < count; i += step) s[j++] = b[i];
+  s.back() = b[count - 1];
+  return s;
+}
+
 struct QuantizedWeight {
   const float* data = nullptr;
   bool trans = false;
   bool stored = false;  // registered from a model file (register_int8_weight): kept across precisions
   int64_t k = 0, n = 0;
-  std::vector<float> sample;
+  WeightSample sample{};
   int8::PackedB packed;
 };
 std::mutex quantized_mutex;
 std::vector<std::unique_ptr<QuantizedWeight>> quantized_weights;
 
-std::vector<float> sample_of(const float* b, int64_t count) {
-  std::vector<float> s;
-  const int64_t step = std::max<int64_t>(1, count / 61);
-  for (int64_t i = 0; i < count; i += step) s.push_back(b[i]);
-  s.push_back(b[count - 1]);
-  return s;
-}
 
 const int8::PackedB& quantized(bool trans_b, int64_t k, int64_t n, const float* b) {
   std::lock_guard<std::mutex> lock(quantized_mutex);
-  const std::vector<float> sample = sample_of(b, k * n);
+  const WeightSample sample = sample_of(b, k * n);
   for (auto& q : quantized_weights)
     if (q->data == b && q->trans == trans_b && q->k == k && q->n == n) {
-      if (std::memcmp(q->sample.data(), sample.data(), sample.size() * sizeof(float)) != 0) {
+      if (std::memcmp(q->sample.data(), sample.data(), sizeof(WeightSample)) != 0) {
         int8::quantize_b(trans_b, k, n, b, trans_b ? k : n, q->packed);
         q->sample = sample;
       }
