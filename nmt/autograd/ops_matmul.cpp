@@ -1,5 +1,6 @@
 #include "nmt/autograd/ops_matmul.h"
 
+#include "nmt/autograd/ops_arithmetic.h"
 #include "nmt/tensor/blas.h"
 
 namespace nmt {
@@ -87,6 +88,23 @@ Var matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {
   blas::gemm(transpose_a, transpose_b, m, n, k, 1.f, a.value().f32(), b.value().f32(), 0.f, y.f32(),
              b.node()->views_parameter ? blas::Operand::parameter : blas::Operand::transient);
   return record_product("matmul", std::move(y), a, b, matmul_backward, transpose_a, transpose_b, m, k);
+}
+
+Var affine(const Var& x, const Var& w, const Var& b) {
+  if (b.defined() && !grad_enabled() && x.shape().rank() >= 2 && w.shape().rank() == 2 && b.shape().rank() == 1 &&
+      w.node()->views_parameter) {
+    const int64_t k = x.shape()[-1], n = w.shape()[1];
+    if (w.shape()[0] == k && b.shape()[0] == n) {
+      Shape out_shape = x.shape();
+      out_shape[-1] = n;
+      Tensor y = Tensor::empty(out_shape);
+      if (blas::gemm_plus_bias(x.numel() / (k ? k : 1), n, k, x.value().f32(), w.value().f32(), b.value().f32(),
+                               y.f32(), blas::Operand::parameter))
+        return Var(std::move(y));
+    }
+  }
+  Var y = matmul(x, w);
+  return b.defined() ? y + b : y;
 }
 
 Var batched_matmul(const Var& a, const Var& b, bool transpose_a, bool transpose_b) {

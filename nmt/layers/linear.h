@@ -23,10 +23,7 @@ class Linear {
   }
 
   // x [..., in] -> [..., out]
-  Var operator()(const Var& x) const {
-    Var y = matmul(x, weight_);
-    return bias_.defined() ? y + bias_ : y;
-  }
+  Var operator()(const Var& x) const { return affine(x, weight_, bias_); }
   const Parameter& weight() const { return weight_; }
   const Parameter& bias() const { return bias_; }  // undefined without one
   // The layer restricted to the output units `ids` (a vocabulary shortlist).

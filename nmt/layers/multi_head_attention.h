@@ -22,6 +22,14 @@ class MultiHeadAttention {
   struct KeysValues {
     Var keys, values;
   };
+  // Where a self-attention cache holds each query row's earlier positions (reordering by index,
+  // DecoderState::prefix_rows): position j of row r in cache row rows[r * stride + j]; the new
+  // position of row r is written into cache row home[r].
+  struct CacheRows {
+    const int32_t* rows;
+    int64_t stride;
+    const int32_t* home;
+  };
 
   MultiHeadAttention() = default;
   MultiHeadAttention(ParameterStore& store, const std::string& name, int64_t d_model, int64_t heads,
@@ -31,15 +39,20 @@ class MultiHeadAttention {
   Var self_attend(const Var& x, const Tensor& mask);
   // Incremental self-attention for one new position x [N, 1, d]: writes its keys and values in
   // place into position `position` of the preallocated caches `keys` and `values`
-  // ([N, H, capacity, d_k], capacity > position, positions before `position` filled by the
-  // earlier steps) and attends over positions 0..position (one fused loop per row and head).
-  Var self_attend_step(const Var& x, Tensor& keys, Tensor& values, int64_t position);
+  // ([rows, H, capacity, d_k], capacity > position, positions before `position` filled by the
+  // earlier steps; which cache row holds what: `rows`) and attends over positions 0..position
+  // (one fused loop per row and head; no cache row is copied).
+  Var self_attend_step(const Var& x, Tensor& keys, Tensor& values, int64_t position, const CacheRows& rows);
 
   // Encoder-decoder attention: the encoder output's keys and values, computed once per sentence.
   KeysValues project_memory(const Var& memory) const;
   // Queries x [B, T, d] attend to `memory` -> [B, T, d]; with `weights`, also the attention
   // weights [B, H, T, S] (for alignments: only when a caller asks for them).
   Var attend(const Var& x, const KeysValues& memory, const Tensor& mask, Tensor* weights = nullptr);
+  // Incremental encoder-decoder attention: x [N, 1, d] holds `beam` rows per sentence, which share
+  // their sentence's `memory` [N / beam, H, S, d_k] and `mask` [N / beam, 1, 1, S] (one fused
+  // loop per row and head, the memory read where it lies); `weights` [N, H, 1, S] as attend's.
+  Var attend_step(const Var& x, const KeysValues& memory, const Tensor& mask, int64_t beam, Tensor* weights = nullptr);
 
  private:
   Var split_heads(const Var& x) const;   // [B, T, d] -> [B, H, T, d_k]

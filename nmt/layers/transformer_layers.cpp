@@ -50,13 +50,16 @@ Var TransformerDecoderLayer::operator()(const Var& y, const Tensor& causal_mask,
 }
 
 Var TransformerDecoderLayer::step(const Var& y, Tensor& self_keys, Tensor& self_values, int64_t position,
+                                  const MultiHeadAttention::CacheRows& cache_rows,
                                   const MultiHeadAttention::KeysValues& memory_kv, const Tensor& source_mask,
-                                  Tensor* cross_weights) {
+                                  int64_t beam, Tensor* cross_weights) {
   Generator unused;
-  Var h = residual(y, norm1_, s_.pre_norm, 0.f, unused, false,
-                   [&](const Var& in) { return self_attention_.self_attend_step(in, self_keys, self_values, position); });
-  h = residual(h, norm2_, s_.pre_norm, 0.f, unused, false,
-               [&](const Var& in) { return cross_attention_.attend(in, memory_kv, source_mask, cross_weights); });
+  Var h = residual(y, norm1_, s_.pre_norm, 0.f, unused, false, [&](const Var& in) {
+    return self_attention_.self_attend_step(in, self_keys, self_values, position, cache_rows);
+  });
+  h = residual(h, norm2_, s_.pre_norm, 0.f, unused, false, [&](const Var& in) {
+    return cross_attention_.attend_step(in, memory_kv, source_mask, beam, cross_weights);
+  });
   return residual(h, norm3_, s_.pre_norm, 0.f, unused, false, [&](const Var& in) { return feed_forward_(in); });
 }
 

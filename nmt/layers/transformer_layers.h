@@ -43,11 +43,13 @@ class TransformerDecoderLayer {
   Var operator()(const Var& y, const Tensor& causal_mask, const MultiHeadAttention::KeysValues& memory_kv,
                  const Tensor& source_mask, Generator& dropout_rng, bool training);
   // Incremental decoding of position `position` y [N, 1, d] (inference: no dropout), its
-  // self-attention keys and values written in place into the caches [N, H, capacity, d_k] (see
-  // MultiHeadAttention::self_attend_step); with `cross_weights`, also the encoder-decoder
-  // attention weights [N, H, 1, S].
+  // self-attention keys and values written in place into the caches [rows, H, capacity, d_k] (see
+  // MultiHeadAttention::self_attend_step); the `beam` rows of a sentence share its memory_kv and
+  // source_mask (MultiHeadAttention::attend_step); with `cross_weights`, also the
+  // encoder-decoder attention weights [N, H, 1, S].
   Var step(const Var& y, Tensor& self_keys, Tensor& self_values, int64_t position,
-           const MultiHeadAttention::KeysValues& memory_kv, const Tensor& source_mask, Tensor* cross_weights = nullptr);
+           const MultiHeadAttention::CacheRows& cache_rows, const MultiHeadAttention::KeysValues& memory_kv,
+           const Tensor& source_mask, int64_t beam, Tensor* cross_weights = nullptr);
 
   MultiHeadAttention& cross_attention() { return cross_attention_; }
   const MultiHeadAttention& cross_attention() const { return cross_attention_; }

@@ -99,7 +99,7 @@ Tensor Bahdanau::step(DecoderState& base, const Tensor& previous_tokens) {
   if (state.keep_attention) state.attention() = reshape(weights, {weights.dim(0), weights.dim(2)});
   state.position++;
   const Var features = readout(state.layer(0).h, c, e, false);
-  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+  return base.output_log_probs(features, output_);
 }
 
 void Bahdanau::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {

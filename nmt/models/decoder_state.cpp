@@ -1,7 +1,9 @@
 // The decoder state's beam bookkeeping: see decoder_state.h.
 #include "nmt/models/decoder_state.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <stdexcept>
 
 #include "nmt/autograd/ops.h"
@@ -23,26 +25,29 @@ Var gather(const Var& x, const Tensor& ids) {
   return Var(std::move(out));
 }
 
-// Rows ids[k] of a float buffer x whose axis `axis` is filled up to `filled`: a new buffer of the same
-// capacity, only the filled slices copied.
-Var gather_buffer(const Var& x, const Tensor& ids, int axis, int64_t filled) {
-  const Tensor& in = x.value();
-  Shape shape = in.shape();
-  shape[0] = ids.dim(0);
-  Tensor out = Tensor::empty(shape, in.dtype());
+// Rows ids[k] of x as a tensor (x float or int32).
+Tensor gather_rows(const Tensor& x, const std::vector<int32_t>& ids) {
+  return gather(Var(x), Tensor::from_ids({static_cast<int64_t>(ids.size())}, ids)).value();
+}
+
+// A buffer x (positions along `axis`) gathered into `rows` rows of `capacity` positions: row r's
+// positions j < filled from buffer row prefix[r * stride + j] (the rest left unset).
+Tensor gather_prefixes(const Tensor& x, int axis, int64_t rows, const int32_t* prefix, int64_t stride, int64_t filled,
+                       int64_t capacity) {
+  Shape shape = x.shape();
+  shape[0] = rows;
+  shape[axis] = capacity;
+  Tensor out = Tensor::empty(shape);
   int64_t outer = 1;
-  for (int a = 1; a < axis; ++a) outer *= in.dim(a);
-  const int64_t slice = in.shape().inner(axis);  // one position: the axes after `axis`
-  const int64_t block = in.dim(axis) * slice;    // one outer index: the whole capacity
-  const int64_t row = outer * block;
-  const std::size_t bytes = static_cast<std::size_t>(filled * slice) * sizeof(float);
-  const float* src = in.f32();  // buffers are float (attention caches)
-  float* dst = out.f32();
-  for (int64_t k = 0; k < ids.dim(0); ++k) {
-    const int64_t from = static_cast<int64_t>(ids.i32()[k]);
-    for (int64_t o = 0; o < outer; ++o) std::memcpy(dst + k * row + o * block, src + from * row + o * block, bytes);
-  }
-  return Var(std::move(out));
+  for (int a = 1; a < axis; ++a) outer *= x.dim(a);
+  const int64_t slice = x.shape().inner(axis), from_capacity = x.dim(axis);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < filled; ++j)
+        std::memcpy(out.f32() + ((r * outer + o) * capacity + j) * slice,
+                    x.f32() + ((prefix[r * stride + j] * outer + o) * from_capacity + j) * slice,
+                    static_cast<std::size_t>(slice) * sizeof(float));
+  return out;
 }
 
 }  // namespace
@@ -67,11 +72,12 @@ const DecoderState::Entry* DecoderState::find(std::string_view name) const {
 }
 
 void DecoderState::expand(int beam) {
+  beam_ = beam;
   if (beam == 1) return;
   NoGradGuard no_grad;
   Tensor index;
   for (Entry& e : entries_) {
-    if (!e.value.defined()) continue;
+    if (!e.value.defined() || e.rows == StateRows::shared_per_sentence) continue;
     const int64_t n = e.value.dim(0);
     if (!index.defined() || index.dim(0) != n * beam) {
       std::vector<int32_t> rows(static_cast<std::size_t>(n * beam));
@@ -86,12 +92,77 @@ void DecoderState::reorder(std::span<const int32_t> rows) {
   NoGradGuard no_grad;
   const int64_t n = static_cast<int64_t>(rows.size());
   const Tensor index = Tensor::from_ids({n}, rows);
+  Tensor sentence_index;  // the kept sentences' rows of shared_per_sentence entries
   for (Entry& e : entries_) {
-    if (!e.value.defined()) continue;
+    if (!e.value.defined() || e.buffer_axis > 0) continue;  // buffers: prefix_ below
+    if (e.rows == StateRows::shared_per_sentence) {
+      if (e.value.dim(0) * beam_ == n) continue;
+      if (!sentence_index.defined()) {
+        std::vector<int32_t> kept;
+        for (int64_t r = 0; r < n; r += beam_) kept.push_back(rows[r] / beam_);
+        sentence_index = Tensor::from_ids({static_cast<int64_t>(kept.size())}, kept);
+      }
+      e.value = gather(e.value, sentence_index);
+      continue;
+    }
     // Rows that stay within their sentence leave a per-sentence entry as it is.
     if (e.rows == StateRows::per_sentence && e.value.dim(0) == n) continue;
-    e.value = e.buffer_axis > 0 ? gather_buffer(e.value, index, e.buffer_axis, position) : gather(e.value, index);
+    e.value = gather(e.value, index);
   }
+  if (home_.empty()) return;
+  // Row r continues the prefix of row rows[r] and writes from now on where hypothesis r % beam of
+  // its sentence wrote before (the same row unless sentences were dropped): every buffer row
+  // belongs to one live hypothesis at a time.
+  std::vector<int32_t> prefix(static_cast<std::size_t>(n * prefix_stride_)), home(static_cast<std::size_t>(n));
+  for (int64_t r = 0; r < n; ++r) {
+    std::memcpy(prefix.data() + r * prefix_stride_, prefix_.data() + rows[r] * prefix_stride_,
+                static_cast<std::size_t>(position) * sizeof(int32_t));
+    home[r] = home_[(rows[r] / beam_) * beam_ + r % beam_];
+  }
+  prefix_ = std::move(prefix);
+  home_ = std::move(home);
+}
+
+DecoderState::PrefixRows DecoderState::prefix_rows(int64_t n) {
+  if (home_.empty()) {  // the first step: row r writes into buffer row r
+    home_.resize(static_cast<std::size_t>(n));
+    for (int64_t r = 0; r < n; ++r) home_[r] = static_cast<int32_t>(r);
+  }
+  if (static_cast<int64_t>(home_.size()) != n)
+    throw std::logic_error("decoder state: a step over " + std::to_string(n) + " rows, the state has " +
+                           std::to_string(home_.size()));
+  if (position >= prefix_stride_) {
+    // Full: every buffer grows (up to max_length, else doubling) and is compacted on the way:
+    // row r's prefix moves into buffer row r, the rows of dropped sentences are left behind.
+    int64_t stride = std::max<int64_t>({position + 1, 2 * prefix_stride_, 16});
+    if (max_length > position) stride = std::min(stride, max_length);
+    for (Entry& e : entries_)
+      if (e.buffer_axis > 0 && e.value.defined())
+        e.value = Var(gather_prefixes(e.value.value(), e.buffer_axis, n, prefix_.data(), prefix_stride_, position, stride));
+    prefix_.assign(static_cast<std::size_t>(n * stride), 0);
+    for (int64_t r = 0; r < n; ++r) {
+      home_[r] = static_cast<int32_t>(r);
+      for (int64_t j = 0; j < position; ++j) prefix_[r * stride + j] = static_cast<int32_t>(r);
+    }
+    prefix_stride_ = stride;
+  }
+  for (int64_t r = 0; r < n; ++r) prefix_[r * prefix_stride_ + position] = home_[r];
+  return {prefix_.data(), prefix_stride_, home_.data()};
+}
+
+Tensor DecoderState::hypothesis_rows(int slot) const {
+  const Entry& e = entries_.at(static_cast<std::size_t>(slot));
+  if (!e.value.defined()) return Tensor();
+  const Tensor& x = e.value.value();
+  if (e.rows == StateRows::shared_per_sentence) {
+    std::vector<int32_t> ids;
+    for (int64_t r = 0; r < x.dim(0) * beam_; ++r) ids.push_back(static_cast<int32_t>(r / beam_));
+    return gather_rows(x, ids);
+  }
+  if (e.buffer_axis < 0) return x;
+  // A buffer (none of its positions filled before the first step).
+  const int64_t n = home_.empty() ? x.dim(0) : static_cast<int64_t>(home_.size());
+  return gather_prefixes(x, e.buffer_axis, n, prefix_.data(), prefix_stride_, position, position);
 }
 
 void DecoderState::select_outputs(std::shared_ptr<const SelectedOutput> output, const Tensor& mask) {
@@ -100,10 +171,10 @@ void DecoderState::select_outputs(std::shared_ptr<const SelectedOutput> output, 
   if (output_mask_ >= 0) (*this)[output_mask_] = mask.defined() ? Var(mask) : Var();
 }
 
-Var DecoderState::selected_logits(const Var& y) const {
-  Var logits = (*selected_output)(y);
-  if (output_mask_ >= 0 && (*this)[output_mask_].defined()) logits = logits + (*this)[output_mask_];
-  return logits;
+Tensor DecoderState::selected_log_probs(const Var& y) const {
+  const Var logits = (*selected_output)(y);
+  if (output_mask_ >= 0 && (*this)[output_mask_].defined()) return log_softmax(logits, (*this)[output_mask_].value()).value();
+  return log_softmax(logits).value();
 }
 
 }  // namespace nmt

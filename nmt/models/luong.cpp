@@ -150,7 +150,7 @@ Tensor Luong::step(DecoderState& base, const Tensor& previous_tokens) {
     state.attention() = Var(window_ == Window::local_p ? normalized_rows(w) : w);
   }
   const Var features = attended;
-  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+  return base.output_log_probs(features, output_);
 }
 
 void Luong::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {

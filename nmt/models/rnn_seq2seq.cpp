@@ -101,7 +101,7 @@ Tensor RnnSeq2Seq::step(DecoderState& base, const Tensor& previous_tokens) {
   }
   state.position++;
   const Var features = y;
-  return log_softmax(base.selected_output ? base.selected_logits(features) : output_(features)).value();
+  return base.output_log_probs(features, output_);
 }
 
 void RnnSeq2Seq::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {

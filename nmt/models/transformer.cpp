@@ -25,22 +25,24 @@ Tensor causal_mask(int64_t length) {
 namespace {
 
 // The decoder state's entries, per decoder layer: the self-attention cache (keys and values of
-// the prefix, buffers [N, H, capacity, d_k] written in place, the first t positions filled), the encoder output's keys and values ([N, H, S, d_k]) and, when
-// asked for, the last step's encoder-decoder attention ([N, H, 1, S]).
+// the prefixes, buffers [rows, H, capacity, d_k] written in place, one position per step, never
+// moved: DecoderState::prefix_rows says where each hypothesis's positions lie), the encoder
+// output's keys and values ([B, H, S, d_k], one row per sentence, shared by its hypotheses) and,
+// when asked for, the last step's encoder-decoder attention ([N, H, 1, S]).
 struct TransformerState : DecoderState {
   struct Layer {
     int self_keys, self_values, memory_keys, memory_values, attention;
   };
-  int source_mask;  // [N, 1, 1, S]
+  int source_mask;  // [B, 1, 1, S]
   std::vector<Layer> layers;
 
   explicit TransformerState(std::size_t decoder_layers) {
-    source_mask = add("source_mask", StateRows::per_sentence);
+    source_mask = add("source_mask", StateRows::shared_per_sentence);
     for (std::size_t l = 0; l < decoder_layers; ++l) {
       const std::string p = "decoder." + std::to_string(l) + ".";
       layers.push_back({add_buffer(p + "self_keys", 2), add_buffer(p + "self_values", 2),
-                        add(p + "memory_keys", StateRows::per_sentence),
-                        add(p + "memory_values", StateRows::per_sentence),
+                        add(p + "memory_keys", StateRows::shared_per_sentence),
+                        add(p + "memory_values", StateRows::shared_per_sentence),
                         add(p + "attention", StateRows::per_hypothesis)});
     }
   }
@@ -56,24 +58,10 @@ Tensor embedding_table(int64_t vocab, int64_t d, Generator& init) {
   return table;
 }
 
-// Makes the self-attention cache `cache` ([n, H, capacity, d_k]) hold position t: allocated at the
-// first step for 16 positions, doubled when full (the filled positions copied), never beyond the
-// search's max_length when it is known (most outputs end far below that limit, so capacity
-// follows the actual lengths; the copies on growth cost less than one reorder).
-void ensure_capacity(Var& cache, int64_t n, int64_t heads, int64_t d_k, int64_t t, int64_t max_length) {
-  if (cache.defined() && cache.dim(2) > t) return;
-  int64_t capacity = cache.defined() ? 2 * cache.dim(2) : 16;
-  if (max_length > t) capacity = std::min(capacity, max_length);
-  capacity = std::max(capacity, t + 1);
-  Tensor grown = Tensor::empty({n, heads, capacity, d_k});
-  if (cache.defined() && t > 0) {
-    const Tensor& old = cache.value();
-    const int64_t old_capacity = old.dim(2);
-    for (int64_t i = 0; i < n * heads; ++i)
-      std::memcpy(grown.f32() + i * capacity * d_k, old.f32() + i * old_capacity * d_k,
-                  static_cast<std::size_t>(t * d_k) * sizeof(float));
-  }
-  cache = Var(std::move(grown));
+// The self-attention cache `cache` ([rows, H, capacity, d_k]), allocated at the first step (the
+// decoder state grows and compacts it, DecoderState::prefix_rows).
+void allocate_cache(Var& cache, int64_t rows, int64_t heads, int64_t d_k, int64_t capacity) {
+  if (!cache.defined()) cache = Var(Tensor::empty({rows, heads, capacity, d_k}));
 }
 
 }  // namespace
@@ -157,21 +145,23 @@ Tensor Transformer::step(DecoderState& base, const Tensor& previous_tokens) {
   const Tensor& source_mask = state[state.source_mask].value();
   Var y = embed(target_embedding_, previous_tokens.reshape({n, 1}), state.position, false);
   const int64_t t = state.position;
+  const DecoderState::PrefixRows prefix = state.prefix_rows(n);
   for (std::size_t l = 0; l < decoder_.size(); ++l) {
     const TransformerState::Layer& slots = state.layers[l];
     Var& keys = state[slots.self_keys];
     Var& values = state[slots.self_values];
-    ensure_capacity(keys, n, config_.heads, config_.d_model / config_.heads, t, state.max_length);
-    ensure_capacity(values, n, config_.heads, config_.d_model / config_.heads, t, state.max_length);
+    allocate_cache(keys, n, config_.heads, config_.d_model / config_.heads, prefix.stride);
+    allocate_cache(values, n, config_.heads, config_.d_model / config_.heads, prefix.stride);
     Tensor weights;
-    y = decoder_[l].step(y, keys.mutable_value(), values.mutable_value(), t, {state[slots.memory_keys], state[slots.memory_values]},
-                         source_mask, state.keep_attention ? &weights : nullptr);
+    y = decoder_[l].step(y, keys.mutable_value(), values.mutable_value(), t, {prefix.rows, prefix.stride, prefix.home},
+                         {state[slots.memory_keys], state[slots.memory_values]}, source_mask, state.beam(),
+                         state.keep_attention ? &weights : nullptr);
     if (state.keep_attention) state[slots.attention] = Var(std::move(weights));
   }
   if (config_.pre_norm) y = decoder_norm_(y);
   state.position++;
   y = reshape(y, {n, config_.d_model});
-  return log_softmax(state.selected_output ? state.selected_logits(y) : project_output(y)).value();
+  return state.output_log_probs(y, [this](const Var& x) { return project_output(x); });
 }
 
 void Transformer::select_outputs(DecoderState& state, std::span<const int32_t> ids, const Tensor& mask) {

@@ -232,11 +232,11 @@ const int8::PackedB& quantized(bool trans_b, int64_t k, int64_t n, const float* 
 }
 
 void gemm_int8(bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b, float beta,
-               float* c) {
+               float* c, const float* bias = nullptr) {
   const int8::PackedB& packed = quantized(trans_b, k, n, b);
   thread_local int8::QuantizedA qa;
   int8::quantize_a(m, k, a, k, qa);
-  int8::gemm(qa, packed, alpha, beta, c, n);
+  int8::gemm(qa, packed, alpha, beta, c, n, bias);
 }
 
 }  // namespace
@@ -321,6 +321,16 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   }
   count(flops_fp32, m, n, k);
   gemm_fp32(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+}
+
+bool gemm_plus_bias(int64_t m, int64_t n, int64_t k, const float* a, const float* b, const float* bias, float* c,
+                    Operand b_kind) {
+  if (precision() != Precision::int8 || b_kind != Operand::parameter || k <= 0) return false;
+  if (m == 0 || n == 0) return true;
+  make_openblas_single_threaded();
+  count(flops_int8, m, n, k);
+  gemm_int8(false, m, n, k, 1.f, a, b, 0.f, c, bias);
+  return true;
 }
 
 namespace {

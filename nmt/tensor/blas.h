@@ -74,6 +74,12 @@ FlopCount flop_count();
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c, Operand b_kind = Operand::transient);
 
+// C[M, N] = A[M, K] B[K, N] + bias[N] (on every row) in one pass when the product runs in int8
+// (precision int8, B a parameter): the kernel adds the bias as it writes C, the same sums as a
+// separate addition. Returns false, doing nothing, when the product would not run in int8.
+bool gemm_plus_bias(int64_t m, int64_t n, int64_t k, const float* a, const float* b, const float* bias, float* c,
+                    Operand b_kind);
+
 // `batch` independent GEMMs whose operands lie `stride_*` floats apart. Products of a row vector
 // (M = 1) or outer products (K = 1), as attention makes one per sentence, run as plain loops.
 void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t m, int64_t n, int64_t k,

@@ -36,6 +36,7 @@ struct Output {
   float alpha = 1.f, beta = 0.f;
   const float* row_scales = nullptr;
   const float* col_scales = nullptr;
+  const float* bias = nullptr;  // added to every row as C is written (a layer's bias), or none
 };
 
 inline __mmask16 first_lanes(int64_t count) {
@@ -88,6 +89,7 @@ NMT_VNNI_TARGET void tile_vnni(int64_t k4, const int8_t* a, int64_t lda, const P
       __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v),
                                _mm512_mul_ps(_mm512_set1_ps(out.alpha * out.row_scales[i0 + r]), col_scales));
       if (out.beta != 0.f) f = _mm512_fmadd_ps(_mm512_set1_ps(out.beta), _mm512_maskz_loadu_ps(mask, cp), f);
+      if (out.bias) f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask, out.bias + col));
       _mm512_mask_storeu_ps(cp, mask, f);
     }
   }
@@ -131,12 +133,14 @@ NMT_AVX2_TARGET void tile_avx2(int64_t k4, const int8_t* a, int64_t lda, const P
         __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][h]),
                                  _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(out.col_scales + col + 8 * h)));
         if (out.beta != 0.f) f = _mm256_fmadd_ps(_mm256_set1_ps(out.beta), _mm256_loadu_ps(cp + 8 * h), f);
+        if (out.bias) f = _mm256_add_ps(f, _mm256_loadu_ps(out.bias + col + 8 * h));
         _mm256_storeu_ps(cp + 8 * h, f);
       }
     } else {
       for (int64_t j = 0; j < cols; ++j) {
         const float f = static_cast<float>(sums[j]) * (scale * out.col_scales[col + j]);
-        cp[j] = out.beta != 0.f ? std::fma(out.beta, cp[j], f) : f;
+        const float y = out.beta != 0.f ? std::fma(out.beta, cp[j], f) : f;
+        cp[j] = out.bias ? y + out.bias[col + j] : y;
       }
     }
   }
@@ -386,12 +390,13 @@ void pack_a(int64_t m, int64_t k, const int8_t* a, QuantizedA& out) {
   for (int64_t i = 0; i < m; ++i) std::memcpy(out.data.data() + i * padded, a + i * k, static_cast<std::size_t>(k));
 }
 
-void gemm(const QuantizedA& a, const PackedB& b, float alpha, float beta, float* c, int64_t ldc) {
+void gemm(const QuantizedA& a, const PackedB& b, float alpha, float beta, float* c, int64_t ldc, const float* bias) {
   Output out;
   out.c = c;
   out.ldc = ldc;
   out.alpha = alpha;
   out.beta = beta;
+  out.bias = bias;
   out.row_scales = a.scales.data();
   out.col_scales = b.scales.data();
   run_parallel(kernel(), a, b, out);

@@ -71,9 +71,11 @@ void quantize_a(int64_t m, int64_t k, const float* a, int64_t lda, QuantizedA& o
 // Integers a[M][K] (in [-127, 127]) as they are (scales 1): for tests.
 void pack_a(int64_t m, int64_t k, const int8_t* a, QuantizedA& out);
 
-// C = alpha * A op(B) + beta C (C [M, N] with rows ldc apart), split over the OpenMP threads
-// unless called inside a parallel region.
-void gemm(const QuantizedA& a, const PackedB& b, float alpha, float beta, float* c, int64_t ldc);
+// C = alpha * A op(B) + beta C (+ bias[j] in every row i, when given: a layer's bias added as C is
+// written; C [M, N] with rows ldc apart), split over the OpenMP threads unless called inside a
+// parallel region.
+void gemm(const QuantizedA& a, const PackedB& b, float alpha, float beta, float* c, int64_t ldc,
+          const float* bias = nullptr);
 // The exact integer products C[i][j] = sum_k a_q(i, k) b_q(k, j) with `kernel`: for tests.
 void gemm_exact(Kernel kernel, const QuantizedA& a, const PackedB& b, int32_t* c, int64_t ldc);
 
