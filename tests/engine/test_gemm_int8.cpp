@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "nmt/tensor/blas.h"
@@ -175,4 +176,39 @@ TEST_CASE("int8 kernel choice: AVX2 forced gives the same floats as VNNI; NMT_IN
   CHECK(i8::default_kernel() == i8::Kernel::avx2);
   ::unsetenv("NMT_INT8_KERNEL");
   CHECK(i8::default_kernel() == (i8::supported(i8::Kernel::vnni) ? i8::Kernel::vnni : i8::Kernel::avx2));
+}
+
+TEST_CASE("int8 with a bias: the kernels add it as they write C, the same floats as a separate addition") {
+  if (!blas::int8_supported()) return;
+  Restore restore;
+  Generator gen(9);
+  for (const auto& [m, k, n] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{7, 37, 45}, {13, 64, 16}, {1, 9, 3}}) {
+    CAPTURE(m);
+    CAPTURE(k);
+    CAPTURE(n);
+    std::vector<float> a(m * k), w(k * n), bias(n), plain(m * n), fused(m * n, -7.f);
+    for (float& v : a) v = gen.uniform(-1.f, 1.f);
+    for (float& v : w) v = gen.uniform(-1.f, 1.f);
+    for (float& v : bias) v = gen.uniform(-3.f, 3.f);
+    i8::QuantizedA qa;
+    i8::PackedB pb;
+    i8::quantize_a(m, k, a.data(), k, qa);
+    i8::quantize_b(false, k, n, w.data(), n, pb);
+    for (i8::Kernel kernel : kernels()) {
+      CAPTURE(i8::kernel_name(kernel));
+      i8::set_kernel(kernel);
+      i8::gemm(qa, pb, 1.f, 0.f, plain.data(), n);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) plain[i * n + j] += bias[j];
+      i8::gemm(qa, pb, 1.f, 0.f, fused.data(), n, bias.data());
+      CHECK(fused == plain);
+      // Through blas: only in int8, and only for a parameter.
+      std::vector<float> through(m * n);
+      CHECK_FALSE(blas::gemm_plus_bias(m, n, k, a.data(), w.data(), bias.data(), through.data(), blas::Operand::parameter));
+      blas::PrecisionScope int8(blas::Precision::int8);
+      CHECK_FALSE(blas::gemm_plus_bias(m, n, k, a.data(), w.data(), bias.data(), through.data(), blas::Operand::transient));
+      REQUIRE(blas::gemm_plus_bias(m, n, k, a.data(), w.data(), bias.data(), through.data(), blas::Operand::parameter));
+      CHECK(through == plain);
+    }
+  }
 }

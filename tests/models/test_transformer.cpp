@@ -2,8 +2,11 @@
 // masks, and configuration errors.
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "nmt/models/transformer.h"
 #include "tests/models/model_checks.h"
+#include "tokenizer/special_ids.h"
 
 using namespace nmt;
 using nmt::testing::ids;
@@ -112,4 +115,57 @@ TEST_CASE("transformer: configuration errors name the setting") {
                        "model setting 'd_model': invalid value '64.9' (expected an integer)", std::invalid_argument);
   CHECK_THROWS_WITH_AS(ModelConfig::from_map({{"dropout", "0.1x"}}), doctest::Contains("(expected a number)"),
                        std::invalid_argument);
+}
+
+// The self-attention caches are never copied on a reorder (DecoderState::prefix_rows): a row
+// reads each earlier position from the buffer row that wrote it, and the buffers are compacted
+// when they grow (16 positions, then 32). 3 sentences x beam 2 decoded for 30 steps, the rows
+// shuffled within their sentence at every step, the middle sentence dropped at step 9, the first
+// at step 20 (after the growth at 16): every step's log-probabilities are teacher forcing's on
+// the row's own prefix.
+TEST_CASE("transformer: caches reordered by index and compacted as they grow equal teacher forcing") {
+  Generator init(4);
+  auto model = build_model(tiny_transformer(true, true), init);
+  NoGradGuard no_grad;
+  const Tensor source = ids({3, 4}, {5, 6, 3, 0, 9, 10, 11, 3, 7, 3, 0, 0});
+  const int beam = 2, steps = 30;
+  auto state = model->start(source, beam);
+  std::vector<int64_t> sentence_of = {0, 0, 1, 1, 2, 2};         // per state row
+  std::vector<std::vector<int32_t>> prefix(6, {text::kBosId});  // per state row: bos + its tokens
+  for (int t = 0; t < steps; ++t) {
+    CAPTURE(t);
+    const int64_t n = static_cast<int64_t>(sentence_of.size());
+    std::vector<int32_t> fed(static_cast<std::size_t>(n));
+    for (int64_t r = 0; r < n; ++r) fed[r] = prefix[r].back();
+    const Tensor got = model->step(*state, Tensor::from_ids({n}, fed));
+    const int64_t v = got.dim(1);
+    for (int64_t r = 0; r < n; ++r) {
+      const int64_t s = sentence_of[r];
+      const Tensor one_source = ids({1, 4}, std::vector<int32_t>(source.i32() + s * 4, source.i32() + s * 4 + 4));
+      const int64_t length = static_cast<int64_t>(prefix[r].size());
+      const Tensor full = log_softmax(model->logits(one_source, ids({1, length}, prefix[r]), false)).value();
+      for (int64_t j = 0; j < v; ++j)
+        REQUIRE(got.f32()[r * v + j] == doctest::Approx(full.f32()[(length - 1) * v + j]).epsilon(1e-4));
+    }
+    // Each row takes a token, then the rows of a sentence swap (or one row's prefix is copied to
+    // both); sentences are dropped at steps 9 and 20.
+    for (int64_t r = 0; r < n; ++r) prefix[r].push_back(static_cast<int32_t>(4 + (5 * r + 3 * t + sentence_of[r]) % 9));
+    std::vector<int32_t> rows;
+    std::vector<int64_t> next_sentence;
+    std::vector<std::vector<int32_t>> next_prefix;
+    for (int64_t i = 0; i < n / beam; ++i) {
+      const int64_t s = sentence_of[i * beam];
+      if ((t == 9 && s == 1) || (t == 20 && s == 0)) continue;
+      for (int k = 0; k < beam; ++k) {
+        const int32_t from = static_cast<int32_t>(i * beam + (t % 3 == 2 ? 0 : (k + 1) % beam));
+        rows.push_back(from);
+        next_sentence.push_back(s);
+        next_prefix.push_back(prefix[from]);
+      }
+    }
+    state->reorder(rows);
+    sentence_of = next_sentence;
+    prefix = next_prefix;
+  }
+  CHECK(sentence_of == std::vector<int64_t>{2, 2});
 }
