@@ -88,30 +88,46 @@ NMT_KERNEL void attend_one(const float* q, const float* const* keys, const float
     for (int64_t c = 0; c < d_k; ++c) s += q[c] * k[c];
     scores[j] = s;
   }
-  float m = -std::numeric_limits<float>::infinity();
+  // The softmax in blocks of 16 scores (`scores` has room for them; the padding scores -inf, so
+  // exp gives 0): whole vectors, no scalar remainder loop.
+  constexpr int64_t kBlock = 16;
+  const int64_t padded = (length + kBlock - 1) / kBlock * kBlock;
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   if (mask)
     for (int64_t i = 0; i < length; ++i) scores[i] += mask[i];
-  for (int64_t i = 0; i < length; ++i) m = scores[i] > m ? scores[i] : m;
+  for (int64_t i = length; i < padded; ++i) scores[i] = kNegInf;
+  float block_max[kBlock];
+  for (int64_t i = 0; i < kBlock; ++i) block_max[i] = kNegInf;
+  for (int64_t b = 0; b < padded; b += kBlock)
+#pragma omp simd
+    for (int64_t i = 0; i < kBlock; ++i) block_max[i] = scores[b + i] > block_max[i] ? scores[b + i] : block_max[i];
+  float m = kNegInf;
+  for (int64_t i = 0; i < kBlock; ++i) m = block_max[i] > m ? block_max[i] : m;
   for (int64_t c = 0; c < d_k; ++c) out[c] = 0.f;
-  if (m == -std::numeric_limits<float>::infinity()) {  // every key masked: no context, as softmax_row
+  if (m == kNegInf) {  // every key masked: no context, as softmax_row
     if (weights)
       for (int64_t i = 0; i < length; ++i) weights[i] = 0.f;
     return;
   }
+  float block_sum[kBlock] = {};
+  for (int64_t b = 0; b < padded; b += kBlock)
+#pragma omp simd
+    for (int64_t i = 0; i < kBlock; ++i) {
+      const float e = fast_math::exp_nonpositive(scores[b + i] - m);
+      scores[b + i] = e;
+      block_sum[i] += e;
+    }
   float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t i = 0; i < length; ++i) {
-    scores[i] = fast_math::exp_nonpositive(scores[i] - m);
-    sum += scores[i];
-  }
+  for (int64_t i = 0; i < kBlock; ++i) sum += block_sum[i];
   const float r = 1.f / sum;
-  for (int64_t i = 0; i < length; ++i) {
-    scores[i] *= r;
-    if (weights) weights[i] = scores[i];
-  }
+  for (int64_t b = 0; b < padded; b += kBlock)
+#pragma omp simd
+    for (int64_t i = 0; i < kBlock; ++i) scores[b + i] *= r;
+  if (weights)
+    for (int64_t i = 0; i < length; ++i) weights[i] = scores[i];
   // out = sum_i w_i v_i, 16 columns at a time: the 16 sums stay in registers over all i.
-  constexpr int64_t kColumns = 16;
   int64_t c0 = 0;
+  constexpr int64_t kColumns = 16;
   for (; c0 + kColumns <= d_k; c0 += kColumns) {
     float sums[kColumns] = {};
     for (int64_t i = 0; i < length; ++i) {
@@ -134,7 +150,7 @@ struct AttendScratch {
     if (static_cast<int64_t>(keys.size()) < length) {
       keys.resize(static_cast<std::size_t>(length));
       values.resize(static_cast<std::size_t>(length));
-      scores.resize(static_cast<std::size_t>(length));
+      scores.resize(static_cast<std::size_t>((length + 15) / 16 * 16));  // attend_one's blocks of 16
     }
     if (static_cast<int64_t>(query.size()) < d_k) query.resize(static_cast<std::size_t>(d_k));
   }
