@@ -377,6 +377,10 @@ void quantize_a(int64_t m, int64_t k, const float* a, int64_t lda, QuantizedA& o
   const int64_t padded = out.k4 * 4;
   out.data.resize(static_cast<std::size_t>(m * padded));
   out.scales.resize(static_cast<std::size_t>(m));
+  // Rows are independent: split over the threads when there is enough work (a decoding step's
+  // 320 rows of 256), as the product that follows is.
+  const int threads = omp_in_parallel() || m * k < (1 << 15) ? 1 : omp_get_max_threads();
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
   for (int64_t i = 0; i < m; ++i) quantize_row(a + i * lda, k, padded, out.data.data() + i * padded, &out.scales[i]);
 }
 
