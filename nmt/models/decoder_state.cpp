@@ -113,14 +113,17 @@ void DecoderState::reorder(std::span<const int32_t> rows) {
   // Row r continues the prefix of row rows[r] and writes from now on where hypothesis r % beam of
   // its sentence wrote before (the same row unless sentences were dropped): every buffer row
   // belongs to one live hypothesis at a time.
-  std::vector<int32_t> prefix(static_cast<std::size_t>(n * prefix_stride_)), home(static_cast<std::size_t>(n));
+  std::vector<int32_t>& prefix = spare_prefix_;  // kept between steps: no allocation per step
+  std::vector<int32_t>& home = spare_home_;
+  prefix.resize(static_cast<std::size_t>(n * prefix_stride_));
+  home.resize(static_cast<std::size_t>(n));
   for (int64_t r = 0; r < n; ++r) {
     std::memcpy(prefix.data() + r * prefix_stride_, prefix_.data() + rows[r] * prefix_stride_,
                 static_cast<std::size_t>(position) * sizeof(int32_t));
     home[r] = home_[(rows[r] / beam_) * beam_ + r % beam_];
   }
-  prefix_ = std::move(prefix);
-  home_ = std::move(home);
+  prefix_.swap(prefix);
+  home_.swap(home);
 }
 
 DecoderState::PrefixRows DecoderState::prefix_rows(int64_t n) {

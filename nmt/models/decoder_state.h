@@ -129,6 +129,7 @@ class DecoderState {
   int beam_ = 1;
   // PrefixRows' storage: [rows, stride] and [rows]; empty until prefix_rows is first called.
   std::vector<int32_t> prefix_, home_;
+  std::vector<int32_t> spare_prefix_, spare_home_;  // reorder's next tables, swapped in
   int64_t prefix_stride_ = 0;
 };
 
