@@ -103,8 +103,8 @@ NMT_KERNEL void attend_one(const float* q, const float* const* keys, const float
     for (int64_t i = 0; i < kBlock; ++i) block_max[i] = scores[b + i] > block_max[i] ? scores[b + i] : block_max[i];
   float m = kNegInf;
   for (int64_t i = 0; i < kBlock; ++i) m = block_max[i] > m ? block_max[i] : m;
-  for (int64_t c = 0; c < d_k; ++c) out[c] = 0.f;
   if (m == kNegInf) {  // every key masked: no context, as softmax_row
+    for (int64_t c = 0; c < d_k; ++c) out[c] = 0.f;
     if (weights)
       for (int64_t i = 0; i < length; ++i) weights[i] = 0.f;
     return;
@@ -138,7 +138,8 @@ NMT_KERNEL void attend_one(const float* q, const float* const* keys, const float
     }
     for (int64_t c = 0; c < kColumns; ++c) out[c0 + c] = sums[c];
   }
-  for (int64_t i = 0; i < length && c0 < d_k; ++i)  // d_k not a multiple of 16: the last columns
+  for (int64_t c = c0; c < d_k; ++c) out[c] = 0.f;  // d_k not a multiple of 16: the last columns
+  for (int64_t i = 0; i < length && c0 < d_k; ++i)
     for (int64_t c = c0; c < d_k; ++c) out[c] += scores[i] * values[i][c];
 }
 

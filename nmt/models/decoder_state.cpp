@@ -25,9 +25,11 @@ Var gather(const Var& x, const Tensor& ids) {
   return Var(std::move(out));
 }
 
-// Rows ids[k] of x as a tensor (x float or int32).
-Tensor gather_rows(const Tensor& x, const std::vector<int32_t>& ids) {
-  return gather(Var(x), Tensor::from_ids({static_cast<int64_t>(ids.size())}, ids)).value();
+// The rows that repeat each of n rows `beam` times: 0 (beam times), 1, ..., n - 1.
+Tensor repeat_index(int64_t n, int beam) {
+  std::vector<int32_t> rows(static_cast<std::size_t>(n * beam));
+  for (int64_t i = 0; i < n * beam; ++i) rows[i] = static_cast<int32_t>(i / beam);
+  return Tensor::from_ids({n * beam}, rows);
 }
 
 // A buffer x (positions along `axis`) gathered into `rows` rows of `capacity` positions: row r's
@@ -79,11 +81,7 @@ void DecoderState::expand(int beam) {
   for (Entry& e : entries_) {
     if (!e.value.defined() || e.rows == StateRows::shared_per_sentence) continue;
     const int64_t n = e.value.dim(0);
-    if (!index.defined() || index.dim(0) != n * beam) {
-      std::vector<int32_t> rows(static_cast<std::size_t>(n * beam));
-      for (int64_t i = 0; i < n * beam; ++i) rows[i] = static_cast<int32_t>(i / beam);
-      index = Tensor::from_ids({n * beam}, rows);
-    }
+    if (!index.defined() || index.dim(0) != n * beam) index = repeat_index(n, beam);
     e.value = gather(e.value, index);
   }
 }
@@ -157,11 +155,7 @@ Tensor DecoderState::hypothesis_rows(int slot) const {
   const Entry& e = entries_.at(static_cast<std::size_t>(slot));
   if (!e.value.defined()) return Tensor();
   const Tensor& x = e.value.value();
-  if (e.rows == StateRows::shared_per_sentence) {
-    std::vector<int32_t> ids;
-    for (int64_t r = 0; r < x.dim(0) * beam_; ++r) ids.push_back(static_cast<int32_t>(r / beam_));
-    return gather_rows(x, ids);
-  }
+  if (e.rows == StateRows::shared_per_sentence) return gather(e.value, repeat_index(x.dim(0), beam_)).value();
   if (e.buffer_axis < 0) return x;
   // A buffer (none of its positions filled before the first step).
   const int64_t n = home_.empty() ? x.dim(0) : static_cast<int64_t>(home_.size());

@@ -239,6 +239,12 @@ void gemm_int8(bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const
   int8::gemm(qa, packed, alpha, beta, c, n, bias);
 }
 
+// Whether gemm runs a product in int8: in Precision::int8, for a weight (a parameter: quantised
+// once) as B and a plain A.
+bool runs_in_int8(bool trans_a, int64_t k, Operand b_kind) {
+  return precision() == Precision::int8 && b_kind == Operand::parameter && !trans_a && k > 0;
+}
+
 }  // namespace
 
 const int8::PackedB& int8_weight(bool trans_b, int64_t k, int64_t n, const float* b) {
@@ -314,7 +320,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, b_kind);
     return;
   }
-  if (p == Precision::int8 && b_kind == Operand::parameter && !trans_a && k > 0) {
+  if (runs_in_int8(trans_a, k, b_kind)) {
     count(flops_int8, m, n, k);
     gemm_int8(trans_b, m, n, k, alpha, a, b, beta, c);
     return;
@@ -325,7 +331,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 bool gemm_plus_bias(int64_t m, int64_t n, int64_t k, const float* a, const float* b, const float* bias, float* c,
                     Operand b_kind) {
-  if (precision() != Precision::int8 || b_kind != Operand::parameter || k <= 0) return false;
+  if (!runs_in_int8(false, k, b_kind)) return false;
   if (m == 0 || n == 0) return true;
   make_openblas_single_threaded();
   count(flops_int8, m, n, k);
